@@ -250,7 +250,7 @@ int64_t floe_pq_reader_num_rows(const floe_pq_reader *r);
 int floe_pq_reader_num_row_groups(const floe_pq_reader *r);
 int64_t floe_pq_reader_row_group_rows(const floe_pq_reader *r, int rg);
 const char *floe_pq_reader_created_by(const floe_pq_reader *r);
-/* Footer key-value metadata; returns the count, fills *keys/*values (borrowed). */
+/* Footer key-value metadata; returns the count, fills keys and values (borrowed). */
 int floe_pq_reader_kv(const floe_pq_reader *r, const char *const **keys, const char *const **values);
 /* The value of footer key `key`, or NULL. */
 const char *floe_pq_reader_kv_get(const floe_pq_reader *r, const char *key);

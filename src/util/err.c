@@ -42,9 +42,15 @@ int floe_err_prefix(floe_err *err, const char *fmt, ...) {
     int n = vsnprintf(pre, sizeof pre, fmt, ap);
     va_end(ap);
     if (n < 0) return -1;
-    char tmp[FLOE_ERR_MSG_MAX];
-    snprintf(tmp, sizeof tmp, "%s: %s", pre, err->msg);
-    memcpy(err->msg, tmp, sizeof tmp);
+    /* Build "pre: msg" in place, truncating the tail if it does not fit. */
+    size_t plen = strlen(pre), mlen = strlen(err->msg);
+    if (plen > FLOE_ERR_MSG_MAX - 3) plen = FLOE_ERR_MSG_MAX - 3;
+    if (plen + 2 + mlen > FLOE_ERR_MSG_MAX - 1) mlen = FLOE_ERR_MSG_MAX - 1 - plen - 2;
+    memmove(err->msg + plen + 2, err->msg, mlen);
+    memcpy(err->msg, pre, plen);
+    err->msg[plen] = ':';
+    err->msg[plen + 1] = ' ';
+    err->msg[plen + 2 + mlen] = '\0';
     if (err->code == FLOE_OK) err->code = FLOE_EINVAL;
     return -1;
 }
