@@ -12,7 +12,7 @@ MODE ?= release
 BUILD := build/$(MODE)
 CC ?= cc
 
-PKGS := libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3
+PKGS := libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3 libpq rdkafka libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -40,10 +40,13 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Helper programs for the tests: tests/tools/foo_bar.c -> $(BUILD)/foo-bar.
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(foreach s,$(TOOL_SRC),$(BUILD)/$(subst _,-,$(basename $(notdir $(s)))))
 
 .PHONY: all release debug asan test fuzz bench clean deps
 
-all: $(BUILD)/floe $(BUILD)/libfloe.a $(TEST_BIN)
+all: $(BUILD)/floe $(BUILD)/libfloe.a $(TEST_BIN) $(TOOL_BIN)
 
 release:
 	$(MAKE) MODE=release
@@ -67,14 +70,27 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/test.h $(BUILD)/libfloe.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS_ALL) -o $@ $< $(BUILD)/libfloe.a $(LIBS)
 
-# libFuzzer targets: always clang, always with ASan+UBSan.
+define TOOL_RULE
+$(BUILD)/$(subst _,-,$(basename $(notdir $(1)))): $(1) $(BUILD)/libfloe.a
+	$$(CC) $$(CFLAGS_ALL) $$(LDFLAGS_ALL) -o $$@ $(1) $(BUILD)/libfloe.a $$(LIBS)
+endef
+$(foreach s,$(TOOL_SRC),$(eval $(call TOOL_RULE,$(s))))
+
+# libFuzzer targets: always clang, always with ASan+UBSan.  The library is
+# compiled once for them (instrumented, without libFuzzer's main) and each
+# target links against that archive.
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
-FUZZ_LIB_SRC := $(LIB_SRC)
-FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) -O1 -g -fno-sanitize-recover=all
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 fuzz: $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
-build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC)
-	@mkdir -p build/fuzz
-	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(LIBS)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+build/fuzz/libfloe.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+build/fuzz/%: fuzz/%.c build/fuzz/libfloe.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< build/fuzz/libfloe.a $(LIBS)
 
 test:
 	bash tests/run.sh
@@ -88,4 +104,4 @@ deps:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -7,7 +7,7 @@ set -euo pipefail
 test=$1; shift
 out=build/one/$(basename "$test" .c)
 mkdir -p build/one
-PKGS="libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3"
+PKGS="libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3 libpq rdkafka libmicrohttpd"
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wvla -g -O1 \
    -fsanitize=address,undefined -fno-sanitize-recover=all -Iinclude -Isrc -Itests/unit \
    $(pkg-config --cflags $PKGS) -o "$out" "$test" "$@" src/util/*.c $(pkg-config --libs $PKGS) -lm -lpthread

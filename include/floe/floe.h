@@ -56,6 +56,9 @@ typedef struct floe_buf {
     size_t cap;
 } floe_buf;
 void floe_buf_free(floe_buf *b);
+/* Appends p[0..n) as a quoted JSON string; invalid UTF-8 bytes become
+ * U+FFFD (for printers that emit JSON, like the CLI). */
+void floe_json_escape(const uint8_t *p, size_t n, floe_buf *out);
 
 /* Short name of an error code ("corrupt", "unsupported", ...). */
 const char *floe_errcode_name(int code);

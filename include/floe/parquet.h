@@ -173,6 +173,15 @@ typedef struct floe_pq_stats {
 int floe_pq_compare(const floe_pq_node *leaf, const uint8_t *a, uint32_t alen,
                     const uint8_t *b, uint32_t blen);
 
+/* Appends one PLAIN-encoded value of `leaf` as a JSON value in the NDJSON
+ * forms of the leaf's type: numbers for integers and floats ("NaN",
+ * "Infinity", "-Infinity" as strings), strings for decimals ("14.20"),
+ * dates, times and timestamps (ISO-8601, "+00:00" when adjusted to UTC),
+ * UUIDs and text, base64 strings for other bytes.  Returns -1, appending
+ * nothing, when `len` does not fit the physical type. */
+int floe_pq_format_value(const floe_pq_node *leaf, const uint8_t *plain, uint32_t len,
+                         struct floe_buf *out);
+
 /* ---- Writer -------------------------------------------------------------- */
 
 typedef int (*floe_pq_write_fn)(void *ctx, const void *data, size_t len, struct floe_err *err);
@@ -306,6 +315,42 @@ void floe_pq_rows_set_filter(floe_pq_row_reader *rr, floe_pq_rg_filter_fn fn, vo
 /* Appends one row as a JSON object (no newline) to *out (a floe_buf*).
  * Returns 1 for a row, 0 at the end, -1 on error. */
 int floe_pq_rows_next_json(floe_pq_row_reader *rr, struct floe_buf *out, struct floe_err *err);
+
+/* Shaped rows, for readers that map a file's columns onto another schema
+ * (an Iceberg scan matches them by field id): for each group rendered as a
+ * JSON object (the root first), `fn` may name the object's members in
+ * output order, each one of the group's children rendered under the
+ * member's name, or no child (-1, or a child with no selected leaf, or one
+ * named before) rendered as null.  It returns the count and points
+ * *members at them (read during the call), or returns -1 to keep the
+ * group's own children and names.  Children with selected leaves that no
+ * member names are read but not rendered. */
+typedef struct floe_pq_member {
+    const char *name;
+    int child;           /* index into group->children, or -1 */
+} floe_pq_member;
+typedef int (*floe_pq_shape_fn)(void *ctx, const floe_pq_node *group, const floe_pq_member **members);
+floe_pq_row_reader *floe_pq_rows_open_shaped(floe_pq_reader *r, const int *leaves, int nleaves,
+                                             floe_pq_shape_fn fn, void *ctx, struct floe_err *err);
+/* Moves to the next row without consuming it: 1 when there is one, 0 at
+ * the end, -1 on error.  Until the row is consumed (next_json or skip),
+ * floe_pq_rows_index gives its position in the file (counting the rows of
+ * row groups the filter skipped) and floe_pq_rows_peek the values of its
+ * selected leaves that are not repeated. */
+int floe_pq_rows_peek_row(floe_pq_row_reader *rr, struct floe_err *err);
+int64_t floe_pq_rows_index(const floe_pq_row_reader *rr);
+/* A leaf's value in the current row: null, or its PLAIN bytes (numbers
+ * little-endian, booleans one byte 0 or 1), valid until the row is
+ * consumed.  -1 when no row is current or the leaf is not selected or is
+ * repeated. */
+typedef struct floe_pq_value {
+    int is_null;
+    const uint8_t *plain;
+    uint32_t len;
+} floe_pq_value;
+int floe_pq_rows_peek(const floe_pq_row_reader *rr, int leaf, floe_pq_value *out);
+/* Consumes the next row without rendering it: 1, 0 at the end, -1 on error. */
+int floe_pq_rows_skip(floe_pq_row_reader *rr, struct floe_err *err);
 void floe_pq_rows_free(floe_pq_row_reader *rr);
 
 #ifdef __cplusplus

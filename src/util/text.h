@@ -35,6 +35,10 @@ void floe_fmt_date(int32_t days, floe_buf *out);
 void floe_fmt_time(int64_t v, int unit, floe_buf *out);
 /* "YYYY-MM-DDTHH:MM:SS.ffffff" (digits by unit), plus "+00:00" when utc. */
 void floe_fmt_timestamp(int64_t v, int unit, int utc, floe_buf *out);
+/* The same from a day number and a time of day in the unit (which may be
+ * outside one day: it is carried into the days).  For values whose total
+ * would not fit in 64 bits, such as INT96 timestamps far from 1970. */
+void floe_fmt_day_time(int64_t days, int64_t tod, int unit, int utc, floe_buf *out);
 
 int floe_parse_date(const char *s, size_t n, int32_t *days);
 /* "HH:MM[:SS[.f{1,9}]]" to the unit; extra fraction digits beyond the unit
@@ -45,13 +49,18 @@ int floe_parse_time(const char *s, size_t n, int unit, int64_t *v);
 int floe_parse_timestamp(const char *s, size_t n, int unit, int64_t *v);
 
 /* ---- numbers ---- */
+/* Decimal text of an integer (a JSON number). */
+void floe_fmt_i64(int64_t v, floe_buf *out);
+void floe_fmt_u64(uint64_t v, floe_buf *out);
 /* Shortest text that reads back as the same double/float; NaN and infinities
  * as the JSON strings "NaN", "Infinity", "-Infinity" (quotes included). */
 void floe_fmt_double(double v, floe_buf *out);
 void floe_fmt_float(float v, floe_buf *out);
 /* Decimal text of an unscaled two's-complement big-endian integer of n
- * bytes (n <= 32) with `scale`, e.g. ("-1420", scale 2) -> "-14.20". */
-void floe_fmt_decimal_be(const uint8_t *p, size_t n, int32_t scale, floe_buf *out);
+ * bytes with `scale`, e.g. ("-1420", scale 2) -> "-14.20".  Redundant sign
+ * bytes are ignored; -1 (appending nothing) if the value needs more than 32
+ * bytes, which no decimal type allows (bytes from a damaged file). */
+int floe_fmt_decimal_be(const uint8_t *p, size_t n, int32_t scale, floe_buf *out);
 void floe_fmt_decimal_i64(int64_t unscaled, int32_t scale, floe_buf *out);
 /* Parses "[-+]digits[.digits][e[-+]digits]" into a 16-byte big-endian
  * unscaled value at `scale`; -1 if it has more fraction digits than scale

@@ -55,6 +55,19 @@ static int test_failed_checks_;
         }                                                                            \
     } while (0)
 
+/* Path of a file under the shared test data (../shared beside the checkout,
+ * or $FLOE_SHARED).  Tests run from the repository root.  Missing data is a
+ * failure, never a skip: a conformance test that cannot find its corpus
+ * must not pass. */
+static inline const char *test_shared(const char *rel) {
+    static char buf[4][1024];
+    static int k;
+    const char *root = getenv("FLOE_SHARED");
+    char *b = buf[k++ & 3];
+    snprintf(b, sizeof buf[0], "%s/%s", root && *root ? root : "../shared", rel);
+    return b;
+}
+
 #define TEST(name) static void name(void)
 
 #define TEST_MAIN(...)                                                               \

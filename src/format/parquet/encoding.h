@@ -54,9 +54,13 @@ int floe_bitpacked_legacy_decode(const uint8_t *p, size_t len, int bit_width, ui
 
 /* ---- DELTA_BINARY_PACKED ------------------------------------------------ */
 
-/* Appends the encoding of vals[0..n) (block 128, 4 miniblocks).  int32
- * columns pass values widened to int64; arithmetic wraps as the spec says. */
+/* Appends the encoding of vals[0..n) (block 128, 4 miniblocks) for INT64
+ * columns; arithmetic wraps at 64 bits as the spec says. */
 void floe_delta_encode(const int64_t *vals, size_t n, floe_buf *out);
+/* The same for INT32 columns with deltas wrapping at 32 bits, so that no
+ * miniblock is wider than 32 bits (the spec forbids wider for INT32 and
+ * readers decoding with 32-bit arithmetic need it). */
+void floe_delta_encode32(const int32_t *vals, size_t n, floe_buf *out);
 /* Decodes up to `cap` values; *count gets the number encoded in the header
  * (error if it exceeds cap), *consumed the bytes used.  `is32` makes the
  * arithmetic wrap at 32 bits (INT32 columns). */

@@ -1,0 +1,202 @@
+/*
+ * dict.c — the column writer's dictionary: insertion, growth, rollback and
+ * reset.  The lookups are inline in dict.h; see there for the design.
+ */
+#include "format/parquet/dict.h"
+
+#include <stdlib.h>
+
+#define MIN_BITS 4
+#define KEEP_BITS 12     /* reset keeps tables of up to 2^KEEP_BITS slots */
+#define PREFETCH_BITS 13 /* tables of 2^13 slots (128 KiB) and more are prefetched */
+#define BLOCK 32         /* values floe_pq_dict_encode hashes before looking them up */
+
+/* The home slot of a slot's entry at the current size. */
+static size_t home(const floe_pq_dict *d, const floe_pq_dict_slot *sl) {
+    if (d->width) return (size_t)(floe_pq_hash_number(sl->key) >> (64 - d->bits));
+    return (size_t)(sl->tag >> (32 - d->bits));
+}
+
+static void place(floe_pq_dict *d, const floe_pq_dict_slot *sl) {
+    size_t mask = ((size_t)1 << d->bits) - 1;
+    size_t s = home(d, sl);
+    while (d->slots[s].idx1) s = (s + 1) & mask;
+    d->slots[s] = *sl;
+}
+
+void floe_pq_dict_init(floe_pq_dict *d, int physical, int32_t type_length) {
+    memset(d, 0, sizeof *d);
+    switch (physical) {
+    case FLOE_PQ_INT32:
+    case FLOE_PQ_FLOAT: d->width = 4; break;
+    case FLOE_PQ_INT64:
+    case FLOE_PQ_DOUBLE: d->width = 8; break;
+    default: d->width = 0; break;
+    }
+    d->prefixed = physical == FLOE_PQ_BYTE_ARRAY;
+    d->fixed_len = physical == FLOE_PQ_INT96 ? 12 : physical == FLOE_PQ_FIXED_LEN_BYTE_ARRAY ? (uint32_t)type_length : 0;
+    d->bits = MIN_BITS;
+    d->slots = floe_xcalloc((size_t)1 << MIN_BITS, sizeof *d->slots);
+}
+
+void floe_pq_dict_free(floe_pq_dict *d) {
+    free(d->slots);
+    free(d->offs);
+    floe_buf_free(&d->plain);
+    memset(d, 0, sizeof *d);
+}
+
+void floe_pq_dict_reset(floe_pq_dict *d) {
+    /* A large table (a column that gave up its dictionary, or a
+     * high-cardinality one) is released rather than cleared: clearing costs
+     * as much as regrowing it, and the memory may not be needed again. */
+    if (d->bits > KEEP_BITS) {
+        free(d->slots);
+        d->bits = MIN_BITS;
+        d->slots = floe_xcalloc((size_t)1 << MIN_BITS, sizeof *d->slots);
+    } else {
+        memset(d->slots, 0, sizeof *d->slots << d->bits);
+    }
+    d->count = 0;
+    d->plain.len = 0;
+}
+
+size_t floe_pq_dict_memory(const floe_pq_dict *d) {
+    return (sizeof *d->slots << d->bits) + d->plain.cap + d->offs_cap * sizeof *d->offs;
+}
+
+/* Doubles the table and reinserts in index order (see dict.h for why the
+ * order matters): the old slots are first gathered by index. */
+static void grow(floe_pq_dict *d) {
+    floe_pq_dict_slot *old = d->slots, *by_idx = floe_xmalloc(sizeof *by_idx * d->count);
+    size_t n = (size_t)1 << d->bits;
+    for (size_t i = 0; i < n; i++)
+        if (old[i].idx1) by_idx[old[i].idx1 - 1] = old[i];
+    free(old);
+    d->bits++;
+    d->slots = floe_xcalloc((size_t)1 << d->bits, sizeof *d->slots);
+    for (uint32_t i = 0; i < d->count; i++) place(d, &by_idx[i]);
+    free(by_idx);
+}
+
+static uint32_t added(floe_pq_dict *d, size_t slot, uint64_t key, uint32_t tag) {
+    uint32_t idx = d->count++;
+    d->slots[slot] = (floe_pq_dict_slot){key, idx + 1, tag};
+    if ((size_t)d->count * 2 > ((size_t)1 << d->bits)) grow(d);
+    return idx;
+}
+
+uint32_t floe_pq_dict_add_number(floe_pq_dict *d, size_t slot, uint64_t bits) {
+    floe_buf_append(&d->plain, &bits, (size_t)d->width); /* little-endian: the low bytes */
+    return added(d, slot, bits, 0);
+}
+
+uint32_t floe_pq_dict_add_bytes(floe_pq_dict *d, size_t slot, const uint8_t *p, uint32_t len, uint64_t key,
+                                uint32_t tag) {
+    if (d->count == d->offs_cap) {
+        d->offs_cap = d->offs_cap ? d->offs_cap * 2 : 256;
+        d->offs = floe_xrealloc(d->offs, d->offs_cap * sizeof *d->offs);
+    }
+    if (d->prefixed) floe_buf_append(&d->plain, &len, 4);
+    size_t off = d->plain.len;
+    d->offs[d->count] = off;
+    floe_buf_append(&d->plain, p, len);
+    return added(d, slot, key, tag);
+}
+
+void floe_pq_dict_truncate(floe_pq_dict *d, uint32_t count) {
+    if (count >= d->count) return;
+    size_t mask = ((size_t)1 << d->bits) - 1;
+    /* Newest first: each removal then restores the table as it was before
+     * that entry was inserted, so emptying its slot is enough. */
+    for (uint32_t i = d->count; i-- > count;) {
+        size_t s;
+        if (d->width) {
+            uint64_t key = 0;
+            memcpy(&key, d->plain.data + (size_t)i * (size_t)d->width, (size_t)d->width);
+            s = (size_t)(floe_pq_hash_number(key) >> (64 - d->bits));
+        } else {
+            uint32_t len;
+            uint64_t key;
+            const uint8_t *v = floe_pq_dict_bytes(d, i, &len);
+            s = (size_t)(floe_pq_str_key(v, len, &key) >> (32 - d->bits));
+        }
+        while (d->slots[s].idx1 != i + 1) s = (s + 1) & mask;
+        d->slots[s].idx1 = 0;
+    }
+    d->plain.len = d->width ? (size_t)count * (size_t)d->width : d->offs[count] - (d->prefixed ? 4 : 0);
+    d->count = count;
+}
+
+/* ---- page-at-a-time encoding -----------------------------------------------
+ * Values go in blocks: a first pass hashes a block's values (and, when the
+ * table is large, prefetches their slots), a second one looks them up, by
+ * which time the first slots have arrived. */
+
+static size_t encode_numbers(floe_pq_dict *d, const uint8_t *plain, size_t n, uint32_t *ids, size_t limit) {
+    uint64_t vals[BLOCK], hashes[BLOCK], prev = 0;
+    uint32_t prev_id = 0;
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t m = n - b < BLOCK ? n - b : BLOCK;
+        const uint8_t *at = plain + b * (size_t)d->width;
+        for (size_t j = 0; j < m; j++) {
+            vals[j] = d->width == 8 ? floe_pq_load64(at + j * 8) : floe_pq_load32(at + j * 4);
+            hashes[j] = floe_pq_hash_number(vals[j]);
+        }
+        if (d->bits >= PREFETCH_BITS)
+            for (size_t j = 0; j < m; j++) __builtin_prefetch(&d->slots[hashes[j] >> (64 - d->bits)]);
+        for (size_t j = 0; j < m; j++) {
+            if (b + j == 0 || vals[j] != prev) {
+                prev_id = floe_pq_dict_put_hashed(d, vals[j], hashes[j]);
+                prev = vals[j];
+            }
+            ids[b + j] = prev_id;
+        }
+        if (d->plain.len > limit) return b;
+    }
+    return n;
+}
+
+static size_t encode_strings(floe_pq_dict *d, const uint8_t *plain, size_t n, uint32_t *ids, size_t limit) {
+    const uint8_t *ptrs[BLOCK];
+    uint64_t keys[BLOCK];
+    uint32_t lens[BLOCK], tags[BLOCK], prev_id = 0;
+    const uint8_t *at = plain;
+    /* the previous value: a copy of its slot fields, and its bytes */
+    const uint8_t *pp = NULL;
+    uint64_t pkey = 0;
+    uint32_t ptag = 0, plen = 0;
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t m = n - b < BLOCK ? n - b : BLOCK;
+        for (size_t j = 0; j < m; j++) {
+            uint32_t len = d->fixed_len;
+            if (d->prefixed) {
+                len = (uint32_t)floe_pq_load32(at);
+                at += 4;
+            }
+            ptrs[j] = at;
+            lens[j] = len;
+            tags[j] = floe_pq_str_key(at, len, &keys[j]);
+            at += len;
+        }
+        if (d->bits >= PREFETCH_BITS)
+            for (size_t j = 0; j < m; j++) __builtin_prefetch(&d->slots[tags[j] >> (32 - d->bits)]);
+        for (size_t j = 0; j < m; j++) {
+            if (b + j == 0 || tags[j] != ptag || keys[j] != pkey || lens[j] != plen ||
+                (lens[j] > 8 && !floe_pq_bytes_equal(ptrs[j] + 8, pp + 8, lens[j] - 8))) {
+                prev_id = floe_pq_dict_put_keyed(d, ptrs[j], lens[j], keys[j], tags[j]);
+                pp = ptrs[j];
+                pkey = keys[j];
+                ptag = tags[j];
+                plen = lens[j];
+            }
+            ids[b + j] = prev_id;
+        }
+        if (d->plain.len > limit) return b;
+    }
+    return n;
+}
+
+size_t floe_pq_dict_encode(floe_pq_dict *d, const uint8_t *plain, size_t n, uint32_t *ids, size_t limit) {
+    return d->width ? encode_numbers(d, plain, n, ids, limit) : encode_strings(d, plain, n, ids, limit);
+}

@@ -1,0 +1,555 @@
+/*
+ * kafka_source.c — the pipeline's Kafka consumer.  See kafka_source.h for
+ * the contract; this file owns how it is kept with librdkafka.
+ *
+ * Messages are taken one at a time with rd_kafka_consumer_poll rather than
+ * rd_kafka_consume_batch_queue.  The reason is the revoke guarantee: the
+ * rebalance callback runs inside the poll call, and with one message per
+ * call the source knows exactly which collected messages predate a revoke
+ * (all those already in the batch) and drops the revoked partitions' ones
+ * before the batch is handed out.  Messages fetched but not yet polled are
+ * discarded by librdkafka itself: when it schedules a rebalance callback
+ * it pauses the assignment, and pausing or unassigning bumps a partition's
+ * op version, which makes the poll drop the older queued messages (a
+ * partition that stays is refetched from the application's position).
+ * The batch API keeps filling its array across the callback, so there the
+ * boundary would be unknown.
+ *
+ * The consumer's main queue is forwarded to the consumer queue
+ * (rd_kafka_poll_set_consumer), so error, commit and rebalance callbacks
+ * all run on the polling thread; only librdkafka's log lines arrive on its
+ * own threads.
+ */
+#include "pipeline/kafka_source.h"
+
+#include <librdkafka/rdkafka.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "util/err.h"
+#include "util/mem.h"
+
+struct floe_kafka_source {
+    rd_kafka_t *rk;
+    floe_kafka_callbacks cb;
+    char *group;            /* for messages */
+    int64_t reset_offset;   /* RD_KAFKA_OFFSET_BEGINNING or _END */
+    /* Start offsets of the current assignment as on_assign gave them
+     * (FLOE_KAFKA_OFFSET_RESET kept as is), for lag before any delivery. */
+    rd_kafka_topic_partition_list_t *starts;
+    floe_kafka_partition *view; /* scratch for callbacks */
+    int view_cap;
+    floe_kafka_batch *cur;  /* the batch being filled by a poll, or NULL */
+    int failed;             /* sticky: fail_err says why */
+    floe_err fail_err;
+    int closed;
+};
+
+/* ---- messages and batches ---------------------------------------------------- */
+
+void floe_kafka_batch_init(floe_kafka_batch *b) { memset(b, 0, sizeof *b); }
+
+void floe_kafka_batch_release(floe_kafka_batch *b) {
+    for (int i = 0; i < b->n; i++) rd_kafka_message_destroy(b->msgs[i].handle);
+    b->n = 0;
+    b->bytes = 0;
+}
+
+void floe_kafka_batch_free(floe_kafka_batch *b) {
+    floe_kafka_batch_release(b);
+    free(b->msgs);
+    floe_kafka_batch_init(b);
+}
+
+static void batch_push(floe_kafka_batch *b, rd_kafka_message_t *m) {
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        b->msgs = floe_xrealloc(b->msgs, sizeof *b->msgs * (size_t)b->cap);
+    }
+    floe_kafka_msg *o = &b->msgs[b->n++];
+    o->topic = rd_kafka_topic_name(m->rkt);
+    o->partition = m->partition;
+    o->offset = m->offset;
+    o->timestamp_ms = rd_kafka_message_timestamp(m, NULL);
+    o->key = m->key;
+    o->key_len = m->key_len;
+    o->value = m->payload;
+    o->value_len = m->len;
+    o->handle = m;
+    b->bytes += m->key_len + m->len;
+}
+
+int floe_kafka_msg_header(const floe_kafka_msg *m, size_t idx, const char **name,
+                          const void **value, size_t *size) {
+    rd_kafka_headers_t *hdrs;
+    if (rd_kafka_message_headers(m->handle, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return 0;
+    return rd_kafka_header_get_all(hdrs, idx, name, value, size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+/* ---- callbacks from librdkafka ------------------------------------------------- */
+
+static void source_log(floe_kafka_source *s, int level, const char *fmt, ...) FLOE_PRINTF(3, 4);
+static void source_log(floe_kafka_source *s, int level, const char *fmt, ...) {
+    if (!s->cb.on_log) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->cb.on_log(s->cb.ctx, level, line);
+}
+
+static void source_fail(floe_kafka_source *s, const floe_err *e) {
+    if (s->failed) return; /* the first cause is the one worth reporting */
+    s->failed = 1;
+    s->fail_err = *e;
+}
+
+static void on_rd_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf) {
+    floe_kafka_source *s = rd_kafka_opaque(rk);
+    source_log(s, level, "kafka %s: %s", fac, buf);
+}
+
+static void on_rd_error(rd_kafka_t *rk, int code, const char *reason, void *opaque) {
+    floe_kafka_source *s = opaque;
+    if (code == RD_KAFKA_RESP_ERR__FATAL) {
+        char why[512];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof why);
+        floe_err e;
+        floe_err_set(&e, FLOE_EIO, "kafka group '%s': fatal consumer error %s: %s", s->group,
+                     rd_kafka_err2name(orig), why);
+        source_fail(s, &e);
+        source_log(s, LOG_ERR, "%s", e.msg);
+        return;
+    }
+    source_log(s, LOG_WARNING, "kafka group '%s': %s: %s", s->group,
+               rd_kafka_err2name((rd_kafka_resp_err_t)code), reason);
+}
+
+static void on_rd_commit(rd_kafka_t *rk, rd_kafka_resp_err_t code,
+                         rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+    floe_kafka_source *s = opaque;
+    if (code && code != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        source_log(s, LOG_WARNING, "kafka group '%s': advisory offset commit failed: %s", s->group,
+                   rd_kafka_err2str(code));
+        return;
+    }
+    for (int i = 0; offsets && i < offsets->cnt; i++)
+        if (offsets->elems[i].err)
+            source_log(s, LOG_WARNING,
+                       "kafka group '%s': advisory offset commit of %s [%d] at %lld failed: %s",
+                       s->group, offsets->elems[i].topic, (int)offsets->elems[i].partition,
+                       (long long)offsets->elems[i].offset,
+                       rd_kafka_err2str(offsets->elems[i].err));
+}
+
+static floe_kafka_partition *view_of(floe_kafka_source *s, const rd_kafka_topic_partition_list_t *pl,
+                                     int64_t offset) {
+    if (pl->cnt > s->view_cap) {
+        s->view_cap = pl->cnt;
+        s->view = floe_xrealloc(s->view, sizeof *s->view * (size_t)s->view_cap);
+    }
+    for (int i = 0; i < pl->cnt; i++) {
+        s->view[i].topic = pl->elems[i].topic;
+        s->view[i].partition = pl->elems[i].partition;
+        s->view[i].offset = offset;
+    }
+    return s->view;
+}
+
+/* Reports a failed rd_kafka_*assign call: the consumer's state is then
+ * unknown, so the source fails. */
+static void assign_result(floe_kafka_source *s, const char *what, rd_kafka_error_t *error,
+                          rd_kafka_resp_err_t code) {
+    if (!error && !code) return;
+    floe_err e;
+    floe_err_set(&e, FLOE_EIO, "kafka group '%s': %s failed: %s", s->group, what,
+                 error ? rd_kafka_error_string(error) : rd_kafka_err2str(code));
+    if (error) rd_kafka_error_destroy(error);
+    source_fail(s, &e);
+}
+
+static void assign_partitions(floe_kafka_source *s, rd_kafka_topic_partition_list_t *pl, int coop) {
+    floe_kafka_partition *v = view_of(s, pl, FLOE_KAFKA_OFFSET_RESET);
+    if (!s->failed && s->cb.on_assign && pl->cnt > 0) {
+        floe_err e = {0};
+        if (s->cb.on_assign(s->cb.ctx, v, pl->cnt, &e) != 0) {
+            floe_err_prefix(&e, "kafka group '%s': assigning %d partition(s)", s->group, pl->cnt);
+            source_fail(s, &e);
+        }
+    }
+    for (int i = 0; i < pl->cnt; i++) {
+        int64_t off = v[i].offset;
+        if (off < 0 && off != FLOE_KAFKA_OFFSET_RESET) {
+            floe_err e;
+            floe_err_set(&e, FLOE_EINVAL, "kafka group '%s': start offset %lld for %s [%d] is negative",
+                         s->group, (long long)off, pl->elems[i].topic, (int)pl->elems[i].partition);
+            source_fail(s, &e);
+            off = FLOE_KAFKA_OFFSET_RESET;
+        }
+        pl->elems[i].offset = off == FLOE_KAFKA_OFFSET_RESET ? s->reset_offset : off;
+        rd_kafka_topic_partition_list_add(s->starts, pl->elems[i].topic, pl->elems[i].partition)
+            ->offset = off;
+    }
+    /* Assigned even when the source has failed: librdkafka's group protocol
+     * waits for the call, and a failed source delivers nothing anyway. */
+    if (coop)
+        assign_result(s, "incremental assign", rd_kafka_incremental_assign(s->rk, pl), 0);
+    else
+        assign_result(s, "assign", NULL, rd_kafka_assign(s->rk, pl));
+}
+
+/* Drops the messages of revoked partitions from the batch being filled;
+ * lowers pos (rd_kafka_position's values, which count those messages as
+ * consumed) to the first dropped offset so that it says what was really
+ * delivered. */
+static void drop_revoked(floe_kafka_source *s, rd_kafka_topic_partition_list_t *pos) {
+    floe_kafka_batch *b = s->cur;
+    if (!b) return;
+    int keep = 0;
+    for (int i = 0; i < b->n; i++) {
+        floe_kafka_msg *m = &b->msgs[i];
+        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(pos, m->topic, m->partition);
+        if (!p) {
+            b->msgs[keep++] = *m;
+            continue;
+        }
+        if (p->offset < 0 || m->offset < p->offset) p->offset = m->offset;
+        b->bytes -= m->key_len + m->value_len;
+        rd_kafka_message_destroy(m->handle);
+    }
+    b->n = keep;
+}
+
+static void revoke_partitions(floe_kafka_source *s, rd_kafka_topic_partition_list_t *pl, int coop,
+                              int lost) {
+    rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_copy(pl);
+    rd_kafka_position(s->rk, pos);
+    drop_revoked(s, pos);
+    floe_kafka_partition *v = view_of(s, pl, -1);
+    for (int i = 0; i < pl->cnt; i++) v[i].offset = pos->elems[i].offset >= 0 ? pos->elems[i].offset : -1;
+    rd_kafka_topic_partition_list_destroy(pos);
+    if (s->cb.on_revoke && pl->cnt > 0) s->cb.on_revoke(s->cb.ctx, v, pl->cnt, lost);
+    for (int i = 0; i < pl->cnt; i++)
+        rd_kafka_topic_partition_list_del(s->starts, pl->elems[i].topic, pl->elems[i].partition);
+    if (coop)
+        assign_result(s, "incremental unassign", rd_kafka_incremental_unassign(s->rk, pl), 0);
+    else
+        assign_result(s, "unassign", NULL, rd_kafka_assign(s->rk, NULL));
+}
+
+static void on_rd_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t code,
+                            rd_kafka_topic_partition_list_t *pl, void *opaque) {
+    floe_kafka_source *s = opaque;
+    /* NULL once the group handle is shutting down, where librdkafka takes
+     * any assign call as an unassign. */
+    const char *proto = rd_kafka_rebalance_protocol(rk);
+    int coop = proto && strcmp(proto, "COOPERATIVE") == 0;
+    if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        assign_partitions(s, pl, coop);
+    } else if (code == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        revoke_partitions(s, pl, coop, rd_kafka_assignment_lost(rk));
+    } else {
+        /* librdkafka documents no other codes here; should one come, the
+         * group's view of this member is unknown, so the whole assignment
+         * is given up as lost. */
+        source_log(s, LOG_ERR, "kafka group '%s': rebalance error: %s", s->group,
+                   rd_kafka_err2str(code));
+        rd_kafka_topic_partition_list_t *all = NULL;
+        if (rd_kafka_assignment(rk, &all) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            revoke_partitions(s, all, coop, 1);
+            rd_kafka_topic_partition_list_destroy(all);
+        }
+    }
+}
+
+/* ---- configuration --------------------------------------------------------------- */
+
+static int reset_of(const char *v, int64_t *out) {
+    static const char *const early[] = {"earliest", "smallest", "beginning"};
+    static const char *const late[] = {"latest", "largest", "end"};
+    for (int i = 0; i < 3; i++) {
+        if (strcasecmp(v, early[i]) == 0) { *out = RD_KAFKA_OFFSET_BEGINNING; return 0; }
+        if (strcasecmp(v, late[i]) == 0) { *out = RD_KAFKA_OFFSET_END; return 0; }
+    }
+    return -1;
+}
+
+static int conf_put(rd_kafka_conf_t *conf, const char *key, const char *value, floe_err *err) {
+    char why[512];
+    if (rd_kafka_conf_set(conf, key, value, why, sizeof why) != RD_KAFKA_CONF_OK)
+        return floe_err_set(err, FLOE_EINVAL, "kafka property '%s': %s", key, why);
+    return 0;
+}
+
+static int build_conf(floe_kafka_source *s, const floe_props *props, rd_kafka_conf_t *conf,
+                      floe_err *err) {
+    const char *group = floe_props_get(props, "group.id");
+    if (!group || !*group) return floe_err_set(err, FLOE_EINVAL, "kafka property 'group.id' is not set");
+    const char *boot = floe_props_get(props, "bootstrap.servers");
+    if (!boot) boot = floe_props_get(props, "metadata.broker.list");
+    if (!boot || !*boot)
+        return floe_err_set(err, FLOE_EINVAL, "kafka property 'bootstrap.servers' is not set");
+    s->group = floe_xstrdup(group);
+
+    const char *reset = floe_props_get(props, "auto.offset.reset");
+    if (!reset) reset = "earliest";
+    if (reset_of(reset, &s->reset_offset) != 0)
+        return floe_err_set(err, FLOE_EINVAL,
+                            "kafka property 'auto.offset.reset': '%s' is not one of earliest, latest",
+                            reset);
+
+    /* floe's defaults, overridable by the properties set after them. */
+    if (conf_put(conf, "partition.assignment.strategy", "cooperative-sticky", err) != 0) return -1;
+    for (int i = 0; i < props->n; i++) {
+        const char *k = props->items[i].key, *v = props->items[i].value;
+        if ((strcmp(k, "enable.auto.commit") == 0 || strcmp(k, "enable.auto.offset.store") == 0) &&
+            strcasecmp(v, "false") != 0)
+            return floe_err_set(err, FLOE_EINVAL,
+                                "kafka property '%s': must be false; progress is committed with the "
+                                "Iceberg snapshot, not by the consumer", k);
+        if (conf_put(conf, k, v, err) != 0) return -1;
+    }
+    /* What exactly-once needs, whatever the properties say. */
+    if (conf_put(conf, "auto.offset.reset", s->reset_offset == RD_KAFKA_OFFSET_BEGINNING ? "earliest" : "latest",
+                 err) != 0 ||
+        conf_put(conf, "enable.auto.commit", "false", err) != 0 ||
+        conf_put(conf, "enable.auto.offset.store", "false", err) != 0)
+        return -1;
+    rd_kafka_conf_set_opaque(conf, s);
+    rd_kafka_conf_set_log_cb(conf, on_rd_log);
+    rd_kafka_conf_set_error_cb(conf, on_rd_error);
+    rd_kafka_conf_set_rebalance_cb(conf, on_rd_rebalance);
+    rd_kafka_conf_set_offset_commit_cb(conf, on_rd_commit);
+    return 0;
+}
+
+int floe_kafka_source_new(const floe_props *props, const floe_kafka_callbacks *cb,
+                          floe_kafka_source **out, floe_err *err) {
+    *out = NULL;
+    floe_kafka_source *s = floe_xcalloc(1, sizeof *s);
+    if (cb) s->cb = *cb;
+    s->starts = rd_kafka_topic_partition_list_new(16);
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (build_conf(s, props, conf, err) != 0) {
+        rd_kafka_conf_destroy(conf);
+        floe_kafka_source_free(s);
+        return -1;
+    }
+    char why[512];
+    s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
+    if (!s->rk) {
+        rd_kafka_conf_destroy(conf);
+        floe_err_set(err, FLOE_EINVAL, "kafka group '%s': creating the consumer: %s", s->group, why);
+        floe_kafka_source_free(s);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(s->rk);
+    *out = s;
+    return 0;
+}
+
+int floe_kafka_source_subscribe(floe_kafka_source *s, const char *const *topics, int n,
+                                const char *regex, floe_err *err) {
+    if (n <= 0 && !regex)
+        return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': no topics or regex to subscribe to",
+                            s->group);
+    rd_kafka_topic_partition_list_t *pl = rd_kafka_topic_partition_list_new(n + 1);
+    for (int i = 0; i < n; i++) {
+        /* librdkafka reads a name starting with '^' as a regex. */
+        if (!topics[i][0] || topics[i][0] == '^') {
+            rd_kafka_topic_partition_list_destroy(pl);
+            return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': '%s' is not a topic name",
+                                s->group, topics[i]);
+        }
+        rd_kafka_topic_partition_list_add(pl, topics[i], RD_KAFKA_PARTITION_UA);
+    }
+    if (regex) {
+        /* Anchored at both ends for a whole-name match; checked here with
+         * the flags librdkafka compiles it with, so that a bad pattern is
+         * an error now instead of a log line later. */
+        floe_buf full;
+        floe_buf_init(&full);
+        floe_buf_printf(&full, "^(%s)$", regex);
+        regex_t re;
+        int rc = regcomp(&re, floe_buf_cstr(&full), REG_EXTENDED | REG_NOSUB);
+        if (rc != 0) {
+            char why[256];
+            regerror(rc, &re, why, sizeof why);
+            free(full.data);
+            rd_kafka_topic_partition_list_destroy(pl);
+            return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': topic regex '%s': %s", s->group,
+                                regex, why);
+        }
+        regfree(&re);
+        rd_kafka_topic_partition_list_add(pl, floe_buf_cstr(&full), RD_KAFKA_PARTITION_UA);
+        free(full.data);
+    }
+    rd_kafka_resp_err_t code = rd_kafka_subscribe(s->rk, pl);
+    rd_kafka_topic_partition_list_destroy(pl);
+    if (code)
+        return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': subscribing: %s", s->group,
+                            rd_kafka_err2str(code));
+    return 0;
+}
+
+/* ---- polling --------------------------------------------------------------------- */
+
+static int64_t now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A message carrying an error instead of data: end of partition (when
+ * enable.partition.eof is on) is not news; a fatal error fails the source;
+ * anything else is logged and the consumer carries on. */
+static void message_error(floe_kafka_source *s, const rd_kafka_message_t *m) {
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+    if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+        on_rd_error(s->rk, RD_KAFKA_RESP_ERR__FATAL, rd_kafka_message_errstr(m), s);
+        return;
+    }
+    if (m->rkt)
+        source_log(s, LOG_WARNING, "kafka group '%s': %s [%d]: %s", s->group,
+                   rd_kafka_topic_name(m->rkt), (int)m->partition, rd_kafka_message_errstr(m));
+    else
+        source_log(s, LOG_WARNING, "kafka group '%s': %s", s->group, rd_kafka_message_errstr(m));
+}
+
+int floe_kafka_source_poll(floe_kafka_source *s, floe_kafka_batch *b, int max_msgs,
+                           size_t max_bytes, int timeout_ms, floe_err *err) {
+    if (b->n != 0)
+        return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': poll into a batch that was not released",
+                            s->group);
+    if (s->closed)
+        return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': poll after close", s->group);
+    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    s->cur = b;
+    while (!s->failed && b->n < max_msgs && b->bytes < max_bytes) {
+        int64_t left = b->n > 0 ? 0 : deadline - now_ms();
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(s->rk, left > 0 ? (int)left : 0);
+        if (!m) {
+            if (b->n > 0 || now_ms() >= deadline) break;
+            continue; /* a revoke emptied the batch: wait out the time left */
+        }
+        if (m->err) {
+            message_error(s, m);
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        batch_push(b, m);
+    }
+    s->cur = NULL;
+    if (s->failed) {
+        floe_kafka_batch_release(b);
+        *err = s->fail_err;
+        return -1;
+    }
+    return b->n;
+}
+
+/* ---- offsets and lag ----------------------------------------------------------- */
+
+int floe_kafka_source_commit(floe_kafka_source *s, const floe_kafka_partition *parts, int n,
+                             floe_err *err) {
+    if (n <= 0) return 0;
+    rd_kafka_topic_partition_list_t *pl = rd_kafka_topic_partition_list_new(n);
+    for (int i = 0; i < n; i++) {
+        if (parts[i].offset < 0) {
+            rd_kafka_topic_partition_list_destroy(pl);
+            return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': commit offset %lld for %s [%d] is negative",
+                                s->group, (long long)parts[i].offset, parts[i].topic,
+                                (int)parts[i].partition);
+        }
+        rd_kafka_topic_partition_list_add(pl, parts[i].topic, parts[i].partition)->offset = parts[i].offset;
+    }
+    rd_kafka_resp_err_t code = rd_kafka_commit(s->rk, pl, 1);
+    rd_kafka_topic_partition_list_destroy(pl);
+    if (code)
+        return floe_err_set(err, FLOE_EIO, "kafka group '%s': committing offsets: %s", s->group,
+                            rd_kafka_err2str(code));
+    return 0;
+}
+
+/* Where a partition with nothing delivered yet will start: its start
+ * offset, or for a reset start the watermark the policy points at. */
+static int64_t start_position(floe_kafka_source *s, const char *topic, int32_t partition, int64_t lo,
+                              int64_t hi) {
+    rd_kafka_topic_partition_t *st = rd_kafka_topic_partition_list_find(s->starts, topic, partition);
+    if (st && st->offset >= 0) return st->offset;
+    return s->reset_offset == RD_KAFKA_OFFSET_BEGINNING ? lo : hi;
+}
+
+int floe_kafka_source_lag(floe_kafka_source *s, int timeout_ms, floe_kafka_lag **out, int *n,
+                          floe_err *err) {
+    *out = NULL;
+    *n = 0;
+    rd_kafka_topic_partition_list_t *pl = NULL;
+    rd_kafka_resp_err_t code = rd_kafka_assignment(s->rk, &pl);
+    if (code)
+        return floe_err_set(err, FLOE_EIO, "kafka group '%s': reading the assignment: %s", s->group,
+                            rd_kafka_err2str(code));
+    rd_kafka_position(s->rk, pl);
+    floe_kafka_lag *lag = floe_xcalloc(pl->cnt ? (size_t)pl->cnt : 1, sizeof *lag);
+    for (int i = 0; i < pl->cnt; i++) {
+        const rd_kafka_topic_partition_t *p = &pl->elems[i];
+        int64_t lo = -1, hi = -1;
+        code = timeout_ms > 0
+                   ? rd_kafka_query_watermark_offsets(s->rk, p->topic, p->partition, &lo, &hi, timeout_ms)
+                   : rd_kafka_get_watermark_offsets(s->rk, p->topic, p->partition, &lo, &hi);
+        if (code || lo < 0 || hi < 0) lo = hi = -1;
+        int64_t pos = p->offset >= 0 ? p->offset : start_position(s, p->topic, p->partition, lo, hi);
+        lag[i].topic = floe_xstrdup(p->topic);
+        lag[i].partition = p->partition;
+        lag[i].position = pos >= 0 ? pos : -1;
+        lag[i].high_watermark = hi;
+        lag[i].lag = pos >= 0 && hi >= 0 ? (hi > pos ? hi - pos : 0) : -1;
+    }
+    *n = pl->cnt;
+    *out = lag;
+    rd_kafka_topic_partition_list_destroy(pl);
+    return 0;
+}
+
+void floe_kafka_lag_free(floe_kafka_lag *lag, int n) {
+    for (int i = 0; i < n; i++) free(lag[i].topic);
+    free(lag);
+}
+
+const char *floe_kafka_source_protocol(floe_kafka_source *s) {
+    const char *proto = rd_kafka_rebalance_protocol(s->rk);
+    return proto ? proto : "NONE";
+}
+
+/* ---- shutdown ------------------------------------------------------------------ */
+
+int floe_kafka_source_close(floe_kafka_source *s, floe_err *err) {
+    if (s->closed) return 0;
+    s->closed = 1;
+    rd_kafka_resp_err_t code = rd_kafka_consumer_close(s->rk);
+    if (code)
+        return floe_err_set(err, FLOE_EIO, "kafka group '%s': leaving the group: %s", s->group,
+                            rd_kafka_err2str(code));
+    return 0;
+}
+
+void floe_kafka_source_free(floe_kafka_source *s) {
+    if (!s) return;
+    if (s->rk) {
+        if (s->closed)
+            rd_kafka_destroy(s->rk);
+        else
+            rd_kafka_destroy_flags(s->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    }
+    rd_kafka_topic_partition_list_destroy(s->starts);
+    free(s->view);
+    free(s->group);
+    free(s);
+}

@@ -1,0 +1,29 @@
+/*
+ * ingest.h — batch ingest of NDJSON into a table (floe_ingest, declared in
+ * floe/table.h and implemented in ingest.c) and the schema inference it
+ * uses for tables it creates (infer.c).
+ */
+#ifndef FLOE_TABLE_INGEST_H
+#define FLOE_TABLE_INGEST_H
+
+#include "floe/iceberg.h"
+#include "floe/table.h"
+
+/* Records ingest looks at to infer a new table's schema. */
+#define FLOE_INFER_MAX_RECORDS 1000
+
+/* A schema for NDJSON records lines[0..n): every field optional, in order
+ * of first appearance; JSON true/false -> boolean, integers -> long, other
+ * numbers -> double, strings -> string, except that when every string seen
+ * for a field is a date ("2017-11-16") it is a date, a timestamp without
+ * zone a timestamp, with a zone ("...Z", "...+01:00") a timestamptz (dates
+ * mixed with timestamps without zone give timestamp); objects -> struct,
+ * arrays -> list of the merged element type (elements optional).  Types
+ * that disagree widen: long with double gives double, anything else gives
+ * string.  A field only ever null is a string, a list only ever empty a
+ * list of strings; objects that never have a field are left out.  Lines that are not JSON objects
+ * are skipped (writing them reports the error).  Field ids are assigned in
+ * pre-order from 1.  FLOE_EINVAL when no field is found. */
+floe_ice_schema *floe_infer_schema(const char *const *lines, const size_t *lens, int n, floe_err *err);
+
+#endif
