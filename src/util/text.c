@@ -277,6 +277,22 @@ static int scan_date(const char *s, size_t n, size_t *i, int64_t *days) {
     return 0;
 }
 
+/* The digits after a '.' (1 to 9 of them) as a fraction of a second in
+ * units of `unit`; digits finer than the unit must be zeros. */
+static int scan_fraction(const char *s, size_t n, size_t *i, int unit, int64_t *frac) {
+    int digits = unit_digits(unit), k = 0;
+    int64_t f = 0;
+    for (; *i < n && is_digit(s[*i]); ++*i, k++) {
+        if (k >= 9) return -1;
+        if (k < digits) f = f * 10 + (s[*i] - '0');
+        else if (s[*i] != '0') return -1; /* finer than the unit can hold */
+    }
+    if (k == 0) return -1;
+    for (; k < digits; k++) f *= 10;
+    *frac = f;
+    return 0;
+}
+
 /* "HH:MM[:SS[.f{1,9}]]" into units of `unit`. */
 static int scan_time(const char *s, size_t n, size_t *i, int unit, int64_t *v) {
     int64_t h, mi, sec = 0, frac = 0;
@@ -288,14 +304,7 @@ static int scan_time(const char *s, size_t n, size_t *i, int unit, int64_t *v) {
         if (take_digits(s, n, i, 2, &sec)) return -1;
         if (*i < n && s[*i] == '.') {
             ++*i;
-            int digits = unit_digits(unit), k = 0;
-            for (; *i < n && is_digit(s[*i]); ++*i, k++) {
-                if (k >= 9) return -1;
-                if (k < digits) frac = frac * 10 + (s[*i] - '0');
-                else if (s[*i] != '0') return -1; /* finer than the unit can hold */
-            }
-            if (k == 0) return -1;
-            for (; k < digits; k++) frac *= 10;
+            if (scan_fraction(s, n, i, unit, &frac)) return -1;
         }
     }
     if (h > 23 || mi > 59 || sec > 59) return -1;
@@ -438,16 +447,8 @@ static int fast_timestamp(const char *s, size_t n, int unit, int64_t *v) {
         size_t k = n >= 27 ? fraction_word(load8(s + 19), unit, &frac) : 0;
         if (k == 0 || (k == 7 && n > 27 && is_digit(s[27]))) {
             /* short text, or more than 7 digits: one at a time */
-            static const int64_t scale[10] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
-            int digits = unit_digits(unit);
-            frac = 0;
-            for (i++, k = 0; i < n && is_digit(s[i]); i++, k++) {
-                if (k >= 9) return -1;
-                if ((int)k < digits) frac = frac * 10 + (s[i] - '0');
-                else if (s[i] != '0') return -1;
-            }
-            if (k == 0) return -1;
-            if ((int)k < digits) frac *= scale[digits - (int)k];
+            i++;
+            if (scan_fraction(s, n, &i, unit, &frac)) return -1;
         } else if (k > 7) {
             return -1;
         } else {

@@ -7,6 +7,7 @@
 #ifndef FLOE_TEST_H
 #define FLOE_TEST_H
 
+#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,16 @@ static inline const char *test_shared(const char *rel) {
     snprintf(b, sizeof buf[0], "%s/%s", root && *root ? root : "../shared", rel);
     return b;
 }
+
+static inline int test_rm_entry_(const char *p, const struct stat *sb, int flag, struct FTW *f) {
+    (void)sb;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+/* Removes a directory tree made by a test (mkdtemp). */
+static inline void test_rmtree(const char *dir) { nftw(dir, test_rm_entry_, 16, FTW_DEPTH | FTW_PHYS); }
 
 #define TEST(name) static void name(void)
 

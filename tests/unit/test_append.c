@@ -42,16 +42,9 @@ static int env_init(env *e) {
     return e->c ? 0 : -1;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void env_free(env *e) {
     floe_catalog_free(e->c);
-    nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(e->dir);
 }
 
 /* Creates ns.t (partitioned by identity(country) when `partitioned`) with

@@ -60,15 +60,8 @@ static floe_catalog *env_open(env *e) {
     return c;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void env_free(env *e) {
-    nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(e->dir);
     floe_props_free(&e->props);
 }
 
@@ -1176,7 +1169,7 @@ TEST(open_errors) {
         CHECK(stat("warehouse/catalog.db", &sb) == 0);
     }
     CHECK(chdir(cwd) == 0);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(dir);
 }
 
 TEST_MAIN(T(jdbc_layout_and_rows), T(v0_database_and_upgrade), T(catalog_names_isolate), T(sql_error_messages), T(namespaces), T(tables), T(commit_table),

@@ -27,19 +27,11 @@
 #include "table/ingest.h"
 #include "test.h"
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void mktemp_dir(char *dir, size_t n) {
     snprintf(dir, n, "/tmp/floe-ingest-XXXXXX");
     if (!mkdtemp(dir)) abort();
 }
 
-static void rm_tree(const char *dir) { nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 static int parquet_count;
 static int count_parquet(const char *p, const struct stat *sb, int flag, struct FTW *f) {
@@ -132,7 +124,7 @@ static int wfix_open(wfix *f, const char *terms, const floe_props *props, const 
 static void wfix_close(wfix *f) {
     floe_datafile_writer_free(f->w);
     floe_ice_metadata_free(f->m);
-    rm_tree(f->dir);
+    test_rmtree(f->dir);
 }
 
 /* ---- the writer ------------------------------------------------------------------ */
@@ -502,7 +494,7 @@ TEST(test_ingest_creates_and_appends) {
     CHECK(nt == 1 && strcmp(tables[0], "db.events") == 0);
     floe_strv_free(tables, nt);
     floe_close_catalog(c);
-    rm_tree(dir);
+    test_rmtree(dir);
 }
 
 TEST(test_ingest_bad_record_in_second_batch) {
@@ -547,7 +539,7 @@ TEST(test_ingest_bad_record_in_second_batch) {
     CHECK_EQ_INT(ns, 1);
     floe_snapshot_infos_free(snaps, ns);
     floe_close_catalog(c);
-    rm_tree(dir);
+    test_rmtree(dir);
 }
 
 TEST(test_ingest_commits_on_interval) {
@@ -575,7 +567,7 @@ TEST(test_ingest_commits_on_interval) {
     CHECK_EQ_INT(r.commits, 2);
     CHECK_EQ_INT(r.records, 2);
     floe_close_catalog(c);
-    rm_tree(dir);
+    test_rmtree(dir);
 }
 
 TEST(test_facade_settings_namespaces_tables) {
@@ -646,7 +638,7 @@ TEST(test_facade_settings_namespaces_tables) {
     CHECK_EQ_INT(n, 0);
     floe_strv_free(names, n);
     floe_close_catalog(c);
-    rm_tree(dir);
+    test_rmtree(dir);
 }
 
 TEST_MAIN(T(test_partitioned_writer), T(test_nested_source_and_escaped_key), T(test_roll_lru_abort),

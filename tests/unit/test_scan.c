@@ -208,16 +208,9 @@ static int env_init(env *e) {
     return e->h.catalog ? 0 : -1;
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *f) {
-    (void)sb;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static void env_free(env *e) {
     floe_catalog_free(e->h.catalog);
-    nftw(e->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    test_rmtree(e->dir);
 }
 
 static const char SCHEMA[] =

@@ -17,6 +17,19 @@ static size_t home(const floe_pq_dict *d, const floe_pq_dict_slot *sl) {
     return (size_t)(sl->tag >> (32 - d->bits));
 }
 
+/* Entry i's slot, rebuilt from its PLAIN bytes. */
+static floe_pq_dict_slot entry_slot(const floe_pq_dict *d, uint32_t i) {
+    floe_pq_dict_slot sl = {0, i + 1, 0};
+    if (d->width) {
+        memcpy(&sl.key, d->plain.data + (size_t)i * (size_t)d->width, (size_t)d->width); /* little-endian */
+    } else {
+        uint32_t len;
+        const uint8_t *v = floe_pq_dict_bytes(d, i, &len);
+        sl.tag = floe_pq_str_key(v, len, &sl.key);
+    }
+    return sl;
+}
+
 static void place(floe_pq_dict *d, const floe_pq_dict_slot *sl) {
     size_t mask = ((size_t)1 << d->bits) - 1;
     size_t s = home(d, sl);
@@ -66,17 +79,16 @@ size_t floe_pq_dict_memory(const floe_pq_dict *d) {
 }
 
 /* Doubles the table and reinserts in index order (see dict.h for why the
- * order matters): the old slots are first gathered by index. */
+ * order matters), each slot rebuilt from the entry's PLAIN bytes, which are
+ * in index order already. */
 static void grow(floe_pq_dict *d) {
-    floe_pq_dict_slot *old = d->slots, *by_idx = floe_xmalloc(sizeof *by_idx * d->count);
-    size_t n = (size_t)1 << d->bits;
-    for (size_t i = 0; i < n; i++)
-        if (old[i].idx1) by_idx[old[i].idx1 - 1] = old[i];
-    free(old);
+    free(d->slots);
     d->bits++;
     d->slots = floe_xcalloc((size_t)1 << d->bits, sizeof *d->slots);
-    for (uint32_t i = 0; i < d->count; i++) place(d, &by_idx[i]);
-    free(by_idx);
+    for (uint32_t i = 0; i < d->count; i++) {
+        floe_pq_dict_slot sl = entry_slot(d, i);
+        place(d, &sl);
+    }
 }
 
 static uint32_t added(floe_pq_dict *d, size_t slot, uint64_t key, uint32_t tag) {
@@ -110,17 +122,8 @@ void floe_pq_dict_truncate(floe_pq_dict *d, uint32_t count) {
     /* Newest first: each removal then restores the table as it was before
      * that entry was inserted, so emptying its slot is enough. */
     for (uint32_t i = d->count; i-- > count;) {
-        size_t s;
-        if (d->width) {
-            uint64_t key = 0;
-            memcpy(&key, d->plain.data + (size_t)i * (size_t)d->width, (size_t)d->width);
-            s = (size_t)(floe_pq_hash_number(key) >> (64 - d->bits));
-        } else {
-            uint32_t len;
-            uint64_t key;
-            const uint8_t *v = floe_pq_dict_bytes(d, i, &len);
-            s = (size_t)(floe_pq_str_key(v, len, &key) >> (32 - d->bits));
-        }
+        floe_pq_dict_slot sl = entry_slot(d, i);
+        size_t s = home(d, &sl);
         while (d->slots[s].idx1 != i + 1) s = (s + 1) & mask;
         d->slots[s].idx1 = 0;
     }
@@ -129,26 +132,39 @@ void floe_pq_dict_truncate(floe_pq_dict *d, uint32_t count) {
 }
 
 /* ---- page-at-a-time encoding -----------------------------------------------
- * Values go in blocks: a first pass hashes a block's values (and, when the
- * table is large, prefetches their slots), a second one looks them up, by
- * which time the first slots have arrived. */
+ * Values go in blocks, hashed one block ahead of the lookups: while block b
+ * is looked up, block b+1 has been hashed and (when the table is large)
+ * its slots prefetched, so that they have arrived by the time they are
+ * probed. */
+
+typedef struct num_block {
+    uint64_t vals[BLOCK], hashes[BLOCK];
+    size_t m;
+} num_block;
+
+static void hash_numbers(const floe_pq_dict *d, const uint8_t *plain, size_t from, size_t n, num_block *blk) {
+    blk->m = n - from < BLOCK ? n - from : BLOCK;
+    const uint8_t *at = plain + from * (size_t)d->width;
+    int pf = d->bits >= PREFETCH_BITS;
+    for (size_t j = 0; j < blk->m; j++) {
+        blk->vals[j] = d->width == 8 ? floe_pq_load64(at + j * 8) : floe_pq_load32(at + j * 4);
+        blk->hashes[j] = floe_pq_hash_number(blk->vals[j]);
+        if (pf) __builtin_prefetch(&d->slots[blk->hashes[j] >> (64 - d->bits)]);
+    }
+}
 
 static size_t encode_numbers(floe_pq_dict *d, const uint8_t *plain, size_t n, uint32_t *ids, size_t limit) {
-    uint64_t vals[BLOCK], hashes[BLOCK], prev = 0;
+    num_block blks[2];
+    uint64_t prev = 0;
     uint32_t prev_id = 0;
-    for (size_t b = 0; b < n; b += BLOCK) {
-        size_t m = n - b < BLOCK ? n - b : BLOCK;
-        const uint8_t *at = plain + b * (size_t)d->width;
-        for (size_t j = 0; j < m; j++) {
-            vals[j] = d->width == 8 ? floe_pq_load64(at + j * 8) : floe_pq_load32(at + j * 4);
-            hashes[j] = floe_pq_hash_number(vals[j]);
-        }
-        if (d->bits >= PREFETCH_BITS)
-            for (size_t j = 0; j < m; j++) __builtin_prefetch(&d->slots[hashes[j] >> (64 - d->bits)]);
-        for (size_t j = 0; j < m; j++) {
-            if (b + j == 0 || vals[j] != prev) {
-                prev_id = floe_pq_dict_put_hashed(d, vals[j], hashes[j]);
-                prev = vals[j];
+    hash_numbers(d, plain, 0, n, &blks[0]);
+    for (size_t b = 0, k = 0; b < n; b += BLOCK, k ^= 1) {
+        const num_block *blk = &blks[k];
+        if (b + BLOCK < n) hash_numbers(d, plain, b + BLOCK, n, &blks[k ^ 1]);
+        for (size_t j = 0; j < blk->m; j++) {
+            if (b + j == 0 || blk->vals[j] != prev) {
+                prev_id = floe_pq_dict_put_hashed(d, blk->vals[j], blk->hashes[j]);
+                prev = blk->vals[j];
             }
             ids[b + j] = prev_id;
         }
@@ -157,38 +173,55 @@ static size_t encode_numbers(floe_pq_dict *d, const uint8_t *plain, size_t n, ui
     return n;
 }
 
-static size_t encode_strings(floe_pq_dict *d, const uint8_t *plain, size_t n, uint32_t *ids, size_t limit) {
+typedef struct str_block {
     const uint8_t *ptrs[BLOCK];
     uint64_t keys[BLOCK];
-    uint32_t lens[BLOCK], tags[BLOCK], prev_id = 0;
+    uint32_t lens[BLOCK], tags[BLOCK];
+    size_t m;
+} str_block;
+
+/* Hashes the block of values from `from` on, whose bytes start at *at;
+ * moves *at past them. */
+static void hash_strings(const floe_pq_dict *d, const uint8_t **at, size_t from, size_t n, str_block *blk) {
+    blk->m = n - from < BLOCK ? n - from : BLOCK;
+    const uint8_t *p = *at;
+    int pf = d->bits >= PREFETCH_BITS;
+    for (size_t j = 0; j < blk->m; j++) {
+        uint32_t len = d->fixed_len;
+        if (d->prefixed) {
+            len = (uint32_t)floe_pq_load32(p);
+            p += 4;
+        }
+        blk->ptrs[j] = p;
+        blk->lens[j] = len;
+        blk->tags[j] = floe_pq_str_key(p, len, &blk->keys[j]);
+        if (pf) __builtin_prefetch(&d->slots[blk->tags[j] >> (32 - d->bits)]);
+        p += len;
+    }
+    *at = p;
+}
+
+static size_t encode_strings(floe_pq_dict *d, const uint8_t *plain, size_t n, uint32_t *ids, size_t limit) {
+    str_block blks[2];
     const uint8_t *at = plain;
     /* the previous value: a copy of its slot fields, and its bytes */
     const uint8_t *pp = NULL;
     uint64_t pkey = 0;
-    uint32_t ptag = 0, plen = 0;
-    for (size_t b = 0; b < n; b += BLOCK) {
-        size_t m = n - b < BLOCK ? n - b : BLOCK;
-        for (size_t j = 0; j < m; j++) {
-            uint32_t len = d->fixed_len;
-            if (d->prefixed) {
-                len = (uint32_t)floe_pq_load32(at);
-                at += 4;
-            }
-            ptrs[j] = at;
-            lens[j] = len;
-            tags[j] = floe_pq_str_key(at, len, &keys[j]);
-            at += len;
-        }
-        if (d->bits >= PREFETCH_BITS)
-            for (size_t j = 0; j < m; j++) __builtin_prefetch(&d->slots[tags[j] >> (32 - d->bits)]);
-        for (size_t j = 0; j < m; j++) {
-            if (b + j == 0 || tags[j] != ptag || keys[j] != pkey || lens[j] != plen ||
-                (lens[j] > 8 && !floe_pq_bytes_equal(ptrs[j] + 8, pp + 8, lens[j] - 8))) {
-                prev_id = floe_pq_dict_put_keyed(d, ptrs[j], lens[j], keys[j], tags[j]);
-                pp = ptrs[j];
-                pkey = keys[j];
-                ptag = tags[j];
-                plen = lens[j];
+    uint32_t ptag = 0, plen = 0, prev_id = 0;
+    hash_strings(d, &at, 0, n, &blks[0]);
+    for (size_t b = 0, k = 0; b < n; b += BLOCK, k ^= 1) {
+        const str_block *blk = &blks[k];
+        if (b + BLOCK < n) hash_strings(d, &at, b + BLOCK, n, &blks[k ^ 1]);
+        for (size_t j = 0; j < blk->m; j++) {
+            const uint8_t *v = blk->ptrs[j];
+            uint32_t len = blk->lens[j];
+            if (b + j == 0 || blk->tags[j] != ptag || blk->keys[j] != pkey || len != plen ||
+                (len > 8 && !floe_pq_bytes_equal(v + 8, pp + 8, len - 8))) {
+                prev_id = floe_pq_dict_put_keyed(d, v, len, blk->keys[j], blk->tags[j]);
+                pp = v;
+                pkey = blk->keys[j];
+                ptag = blk->tags[j];
+                plen = len;
             }
             ids[b + j] = prev_id;
         }
