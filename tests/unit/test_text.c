@@ -455,5 +455,38 @@ TEST(utf8_valid) {
 
 static void free_buf(void) { floe_buf_free(&buf); }
 
-TEST_MAIN(T(base64_rfc4648), T(calendar), T(dates), T(times), T(timestamps), T(integers), T(doubles), T(floats),
+/* The fixed-layout fast path (with its cache of the last date and minute)
+ * must agree with the general parser's rules: checked against values
+ * computed from the calendar, in an order that hits and misses the cache. */
+TEST(timestamp_fast_path) {
+    static const struct { const char *s; int64_t days, secs, micros; } v[] = {
+        {"2026-01-01T00:00:00.015074Z", 20454, 0, 15074},
+        {"2026-01-01T00:00:00.016149Z", 20454, 0, 16149},
+        {"2026-01-01T00:01:59.999999Z", 20454, 119, 999999},
+        {"2026-01-01T00:01:59Z", 20454, 119, 0},
+        {"2026-01-01T00:01:59.5+00:00", 20454, 119, 500000},
+        {"2026-01-01T00:01:59.5-05:00", 20454, 119 + 5 * 3600, 500000},
+        {"2026-01-01T05:01:59.5+05:30", 20454, 119 - 30 * 60, 500000},
+        {"2025-12-31T23:59:59.999999Z", 20453, 86399, 999999},
+        {"2026-01-01T00:00:00.015074Z", 20454, 0, 15074},
+        {"2024-02-29T12:00:00Z", 19782, 43200, 0},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        int64_t got = 0;
+        CHECK(floe_parse_timestamp(v[i].s, strlen(v[i].s), FLOE_UNIT_MICROS, &got) == 0);
+        int64_t want = (v[i].days * 86400 + v[i].secs) * 1000000 + v[i].micros;
+        if (got != want) fprintf(stderr, "  %s: %lld != %lld\n", v[i].s, (long long)got, (long long)want);
+        CHECK(got == want);
+    }
+    /* Near-misses of the layout are still judged by the general rules. */
+    int64_t x;
+    CHECK(floe_parse_timestamp("2026-02-30T00:00:00Z", 20, FLOE_UNIT_MICROS, &x) == -1);
+    CHECK(floe_parse_timestamp("2026-01-01T24:00:00Z", 20, FLOE_UNIT_MICROS, &x) == -1);
+    CHECK(floe_parse_timestamp("2026-01-01T00:60:00Z", 20, FLOE_UNIT_MICROS, &x) == -1);
+    CHECK(floe_parse_timestamp("2026-01-01T00:00:00.Z", 21, FLOE_UNIT_MICROS, &x) == -1);
+    CHECK(floe_parse_timestamp("2026-01-01T00:00:00Zx", 21, FLOE_UNIT_MICROS, &x) == -1);
+    CHECK(floe_parse_timestamp("2026-01-01 00:00:00", 19, FLOE_UNIT_MICROS, &x) == 0 && x == 20454LL * 86400 * 1000000);
+}
+
+TEST_MAIN(T(timestamp_fast_path), T(base64_rfc4648), T(calendar), T(dates), T(times), T(timestamps), T(integers), T(doubles), T(floats),
           T(decimal_format), T(decimal_parse), T(uuid), T(json_escape), T(utf8_valid), T(free_buf))
