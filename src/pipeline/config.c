@@ -1460,24 +1460,6 @@ fail:
     return fail_origin(origin, err);
 }
 
-static void put_utf8(floe_buf *out, uint32_t u) {
-    if (u < 0x80) {
-        floe_buf_putc(out, (uint8_t)u);
-    } else if (u < 0x800) {
-        floe_buf_putc(out, (uint8_t)(0xC0 | u >> 6));
-        floe_buf_putc(out, (uint8_t)(0x80 | (u & 0x3F)));
-    } else if (u < 0x10000) {
-        floe_buf_putc(out, (uint8_t)(0xE0 | u >> 12));
-        floe_buf_putc(out, (uint8_t)(0x80 | (u >> 6 & 0x3F)));
-        floe_buf_putc(out, (uint8_t)(0x80 | (u & 0x3F)));
-    } else {
-        floe_buf_putc(out, (uint8_t)(0xF0 | u >> 18));
-        floe_buf_putc(out, (uint8_t)(0x80 | (u >> 12 & 0x3F)));
-        floe_buf_putc(out, (uint8_t)(0x80 | (u >> 6 & 0x3F)));
-        floe_buf_putc(out, (uint8_t)(0x80 | (u & 0x3F)));
-    }
-}
-
 static int is_prop_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\f'; }
 
 /* The next logical line of a .properties text, as java.util.Properties'
@@ -1590,7 +1572,7 @@ static int unescape_props(const char *s, size_t n, floe_buf *out, int line, floe
         else if ((cp >= 0xD800 && cp <= 0xDFFF) || nunits == 2)
             return floe_err_set(err, FLOE_EINVAL, "line %d: \\u%04X is half of a UTF-16 surrogate pair", line,
                                 (unsigned)units[0]);
-        put_utf8(out, cp);
+        floe_utf8_put(out, cp);
     }
     return 0;
 }
@@ -1603,7 +1585,7 @@ floe_config *floe_config_parse_properties(const char *text, size_t len, const ch
     floe_buf_init(&latin1);
     if (!floe_utf8_valid((const uint8_t *)text, len)) {
         /* Not UTF-8: read it as Java does, as ISO-8859-1. */
-        for (size_t i = 0; i < len; i++) put_utf8(&latin1, (unsigned char)text[i]);
+        for (size_t i = 0; i < len; i++) floe_utf8_put(&latin1, (unsigned char)text[i]);
         text = (const char *)latin1.data;
         len = latin1.len;
     }

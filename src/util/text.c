@@ -868,3 +868,20 @@ void floe_json_escape(const uint8_t *p, size_t n, floe_buf *out) {
     }
     floe_buf_putc(out, '"');
 }
+
+void floe_utf8_put(floe_buf *out, uint32_t cp) {
+    uint8_t b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (uint8_t)cp, n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (uint8_t)(0xC0 | (cp >> 6)), b[1] = (uint8_t)(0x80 | (cp & 0x3F)), n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (uint8_t)(0xE0 | (cp >> 12)), b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        b[2] = (uint8_t)(0x80 | (cp & 0x3F)), n = 3;
+    } else {
+        b[0] = (uint8_t)(0xF0 | (cp >> 18)), b[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+        b[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (uint8_t)(0x80 | (cp & 0x3F)), n = 4;
+    }
+    floe_buf_append(out, b, n);
+}

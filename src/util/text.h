@@ -74,6 +74,8 @@ int floe_parse_uuid(const char *s, size_t n, uint8_t out[16]);
 /* ---- JSON ---- */
 /* Appends a quoted JSON string; invalid UTF-8 bytes become U+FFFD. */
 void floe_json_escape(const uint8_t *p, size_t n, floe_buf *out);
+/* Appends the UTF-8 encoding of code point cp (cp <= 0x10FFFF). */
+void floe_utf8_put(floe_buf *out, uint32_t cp);
 /* 1 if p[0..n) is valid UTF-8. */
 int floe_utf8_valid(const uint8_t *p, size_t n);
 

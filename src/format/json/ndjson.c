@@ -382,22 +382,6 @@ static HOT_INLINE const char *scan_string(cur *c, const char *p, int *esc) {
     return scan_string_full(c, body, esc);
 }
 
-static void put_utf8(floe_buf *out, unsigned u) {
-    uint8_t b[4];
-    size_t n;
-    if (u < 0x80) { b[0] = (uint8_t)u; n = 1; }
-    else if (u < 0x800) { b[0] = (uint8_t)(0xC0 | u >> 6); b[1] = (uint8_t)(0x80 | (u & 0x3F)); n = 2; }
-    else if (u < 0x10000) {
-        b[0] = (uint8_t)(0xE0 | u >> 12); b[1] = (uint8_t)(0x80 | (u >> 6 & 0x3F)); b[2] = (uint8_t)(0x80 | (u & 0x3F));
-        n = 3;
-    } else {
-        b[0] = (uint8_t)(0xF0 | u >> 18); b[1] = (uint8_t)(0x80 | (u >> 12 & 0x3F));
-        b[2] = (uint8_t)(0x80 | (u >> 6 & 0x3F)); b[3] = (uint8_t)(0x80 | (u & 0x3F));
-        n = 4;
-    }
-    floe_buf_append(out, b, n);
-}
-
 /* Decodes a body that scan_string validated into out (reset first). */
 static void decode_string(const char *p, size_t n, floe_buf *out) {
     const char *end = p + n;
@@ -423,7 +407,7 @@ static void decode_string(const char *p, size_t n, floe_buf *out) {
                 u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
                 p = bs + 12;
             }
-            put_utf8(out, u);
+            floe_utf8_put(out, u);
             break;
         default: floe_buf_putc(out, (uint8_t)bs[1]); break; /* '"', '\\', '/' */
         }

@@ -19,6 +19,9 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "util/text.h"
 
 static int is_unsigned(const floe_pq_node *n) {
     if (n->logical.kind == FLOE_PQ_LT_INTEGER) return !n->logical.is_signed;
@@ -338,23 +341,6 @@ static int utf8_decode(const uint8_t *p, size_t n, uint32_t *cp) {
     return len;
 }
 
-static void utf8_put(uint32_t cp, floe_buf *out) {
-    uint8_t b[4];
-    size_t n;
-    if (cp < 0x80) {
-        b[0] = (uint8_t)cp, n = 1;
-    } else if (cp < 0x800) {
-        b[0] = (uint8_t)(0xC0 | (cp >> 6)), b[1] = (uint8_t)(0x80 | (cp & 0x3F)), n = 2;
-    } else if (cp < 0x10000) {
-        b[0] = (uint8_t)(0xE0 | (cp >> 12)), b[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        b[2] = (uint8_t)(0x80 | (cp & 0x3F)), n = 3;
-    } else {
-        b[0] = (uint8_t)(0xF0 | (cp >> 18)), b[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-        b[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F)), b[3] = (uint8_t)(0x80 | (cp & 0x3F)), n = 4;
-    }
-    floe_buf_append(out, b, n);
-}
-
 /* Longest prefix of v (len > limit) of at most `limit` bytes; for UTF-8 it
  * ends at a character boundary. */
 static uint32_t prefix_len(const uint8_t *v, size_t limit, int utf8) {
@@ -394,7 +380,7 @@ static int round_up_utf8(const uint8_t *v, size_t l, floe_buf *out) {
         if (cp == 0xD800) cp = 0xE000;
         if (cp <= 0x10FFFF) {
             floe_buf_append(out, v, j);
-            utf8_put(cp, out);
+            floe_utf8_put(out, cp);
             return 1;
         }
         l = j;
