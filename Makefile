@@ -12,7 +12,7 @@ MODE ?= release
 BUILD := build/$(MODE)
 CC ?= cc
 
-PKGS := libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3 libpq rdkafka libmicrohttpd
+PKGS := libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3 libpq rdkafka libmicrohttpd libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -29,7 +29,11 @@ TIME=/usr/bin/time
 
 make -j2 MODE=release build/release/libfloe.a >/dev/null
 [ -x "$FLOE" ] || make -j2 MODE=release build/release/floe >/dev/null
-PKGS="libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3 libpq"
+# The libraries libfloe links against (the Makefile's list; those pkg-config knows).
+PKGS=""
+for p in libzstd snappy liblz4 zlib libbrotlidec libbrotlienc jansson sqlite3 libpq rdkafka libmicrohttpd libcurl; do
+    pkg-config --exists "$p" && PKGS="$PKGS $p"
+done
 mkdir -p bench/data bench/out
 # shellcheck disable=SC2046
 cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wvla -Iinclude -Isrc \
@@ -91,7 +95,8 @@ CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
     echo "## Commit cost against history"
     echo
     echo "$COMMITS commits of one 1-record data file each to one unpartitioned table, table properties at"
-    echo "Iceberg's defaults; medians over the 10 commits ending at each count (${COMMIT_SECS}s in all)."
+    echo "floe's defaults (bounded history: docs/tables.md); medians over the 10 commits ending at each count"
+    echo "(${COMMIT_SECS}s in all)."
     echo
     cat bench/out/iceberg_commits.md
     echo

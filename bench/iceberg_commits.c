@@ -6,11 +6,14 @@
  *
  * DIR becomes a fresh warehouse with a SQLite catalog (DIR/catalog.db);
  * table bench.commits (id long, ts timestamptz; unpartitioned; the
- * KEY=VALUE table properties, else Iceberg's defaults) gets N commits.
+ * KEY=VALUE table properties, else floe's defaults, which bound the
+ * history: docs/tables.md) gets N commits.
  * Each commit first writes its data file (one record, through floe's
  * partitioned data-file writer; not timed), then floe_table_append runs
  * under the clock: manifest, manifest merging, manifest list, metadata JSON
- * and the catalog's compare-and-swap, each file written with fsync.
+ * and the catalog's compare-and-swap, each file written with fsync, and,
+ * on the commits where the bounded history expires snapshots, that expiry
+ * (its metadata commit and cleanup) too.
  *
  * Metadata bytes are counted by wrapping the catalog's file IO "write"
  * (every manifest, manifest list and metadata file goes through it; data

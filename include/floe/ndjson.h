@@ -61,6 +61,14 @@ floe_ndjson *floe_ndjson_new(const floe_pq_schema *schema, floe_pq_writer *w, fl
 /* Points the shredder at another writer of the same schema (a rolled file). */
 void floe_ndjson_set_writer(floe_ndjson *s, floe_pq_writer *w);
 
+/* Lenient mode converts values the way the Apache Iceberg Kafka Connect
+ * sink does: a number or boolean written to a string column is its JSON
+ * text ("12.5", "true"); a string spelling a number fills a number column
+ * (int, long, float, double, decimal, date and time as numbers); "true" and
+ * "false" fill a boolean column.  Off by default: floe parquet write and
+ * floe ingest stay strict (docs/ndjson.md). */
+void floe_ndjson_set_lenient(floe_ndjson *s, int on);
+
 /* Longest line floe_ndjson_write_fd accepts, in bytes; default 64 MiB. */
 void floe_ndjson_set_max_line(floe_ndjson *s, size_t bytes);
 

@@ -188,7 +188,7 @@ typedef int (*floe_pq_write_fn)(void *ctx, const void *data, size_t len, struct 
 
 typedef struct floe_pq_writer_opts {
     int codec;               /* floe_pq_codec; default ZSTD */
-    int level;               /* codec level; 0 = codec default (zstd 3) */
+    int level;               /* codec level; 0 = floe's default (zstd 1, see codec.c) */
     size_t page_size;        /* target uncompressed data page bytes; default 1 MiB */
     size_t page_row_limit;   /* max level entries per page; default 20000 */
     size_t row_group_size;   /* target row group bytes (compressed); default 128 MiB */
@@ -197,7 +197,20 @@ typedef struct floe_pq_writer_opts {
     int delta_ints;          /* 1 to use DELTA_BINARY_PACKED for non-dictionary ints */
     size_t stats_truncate;   /* bytes kept of byte-array min/max; default 64 */
     const char *created_by;  /* default "floe version X (build Y)" */
+    /* NULL (default): pages are encoded and compressed inside the write
+     * calls.  Otherwise full pages are handed to this encoder's thread,
+     * which encodes and compresses them while the caller goes on writing
+     * records; the file's bytes are the same either way. */
+    struct floe_pq_encoder *encoder;
 } floe_pq_writer_opts;
+
+/* A background page encoder: one thread that encodes and compresses the
+ * full pages of the writers given it in their opts, in the order each
+ * writer cut them.  Writers may share one; each still has one caller
+ * thread.  Free it after every writer that uses it. */
+typedef struct floe_pq_encoder floe_pq_encoder;
+floe_pq_encoder *floe_pq_encoder_new(struct floe_err *err);
+void floe_pq_encoder_free(floe_pq_encoder *e);
 
 void floe_pq_writer_opts_default(floe_pq_writer_opts *o);
 

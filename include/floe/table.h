@@ -34,6 +34,17 @@ typedef struct floe_catalog_handle floe_catalog_handle;
  * defaults: warehouse "./warehouse", catalog "sqlite:<warehouse>/catalog.db"
  * (so "sqlite:./warehouse/catalog.db" when neither is set). */
 floe_catalog_handle *floe_open_catalog(const char *uri, const char *warehouse, floe_err *err);
+/* floe_open_catalog with catalog properties: "key=value" strings in
+ * Iceberg's spelling, for a REST catalog ("http(s)://HOST:PORT[/PATH]")
+ * token, credential (OAuth2 "id:secret"), warehouse (the name the REST
+ * catalog is asked for), scope, oauth2-server-uri, rest.*, s3.*.  Missing
+ * token, credential and warehouse come from FLOE_CATALOG_TOKEN,
+ * FLOE_CATALOG_CREDENTIAL and FLOE_CATALOG_WAREHOUSE.  A REST catalog keeps
+ * the tables where the server says: `warehouse` is then sent as the
+ * warehouse name only when the "warehouse" property is not given (and
+ * FLOE_WAREHOUSE and ./warehouse are not used). */
+floe_catalog_handle *floe_open_catalog_props(const char *uri, const char *warehouse, const char *const *props,
+                                             int nprops, floe_err *err);
 void floe_close_catalog(floe_catalog_handle *c);
 
 /* A key and a value (properties, snapshot summaries). */

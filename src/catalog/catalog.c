@@ -1,12 +1,17 @@
 /*
  * catalog.c — floe_catalog_open: the catalog implementation a URI names
- * (see catalog.h), and the table state every implementation returns.
+ * (see catalog.h): the SQL catalog for sqlite:/postgresql:, the REST client
+ * (rest.c) for http(s): with the properties in Iceberg's spelling (uri,
+ * warehouse, credential, token, scope, oauth2-server-uri, prefix, rest.*,
+ * s3.*), as Kafka Connect's iceberg.catalog.* keys give them; and the table
+ * state every implementation returns.
  */
 #include "catalog/catalog.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "catalog/rest.h"
 #include "catalog/sql.h"
 
 #define DEFAULT_CATALOG_URI "sqlite:./warehouse/catalog.db"
@@ -25,10 +30,8 @@ floe_catalog *floe_catalog_open(const char *uri, const char *warehouse, const fl
     if (strncmp(uri, "sqlite:", 7) == 0 || strncmp(uri, "postgresql://", 13) == 0 ||
         strncmp(uri, "postgres://", 11) == 0)
         return floe_catalog_sql_open(uri, warehouse, props, err);
-    if (strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0) {
-        floe_err_set(err, FLOE_EUNSUPPORTED, "%s: the REST catalog client is not available in this build", uri);
-        return NULL;
-    }
+    if (strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0)
+        return floe_catalog_rest_open(uri, warehouse, props, err);
     floe_err_set(err, FLOE_EINVAL,
                  "%s: unknown catalog URI (expected sqlite:PATH, postgresql://... or http(s)://...)", uri);
     return NULL;

@@ -46,6 +46,7 @@
 #define NAME_MAX_BYTES 255
 #define VALUE_MAX_BYTES 1000
 #define NS_EXISTS_KEY "exists"
+#define NEW_TABLE_PREVIOUS_VERSIONS_MAX "10"
 
 typedef struct sql_catalog {
     floe_catalog base;
@@ -564,6 +565,10 @@ static int sql_create_table(floe_catalog *base, const char *ns, const char *name
                                                       req->props, err);
     floe_buf_free(&where);
     if (!m) return floe_err_prefix(err, "creating table %s.%s", ns, name);
+    /* floe's default for the tables it creates (docs/tables.md): a short
+     * metadata log, as every commit rewrites it (Java keeps 100). */
+    if (!floe_props_get(&m->properties, "write.metadata.previous-versions-max"))
+        floe_props_set(&m->properties, "write.metadata.previous-versions-max", NEW_TABLE_PREVIOUS_VERSIONS_MAX);
     if (write_metadata(c, m, NULL, &loc, err)) {
         floe_ice_metadata_free(m);
         return floe_err_prefix(err, "creating table %s.%s", ns, name);

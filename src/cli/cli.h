@@ -29,6 +29,8 @@ struct cli_cmd {
 };
 
 extern const cli_cmd cli_parquet_write, cli_parquet_cat, cli_parquet_schema, cli_parquet_meta;
+extern const cli_cmd cli_demo;
+extern const cli_cmd cli_run;
 
 /* One option: "--name VALUE" / "--name=VALUE" when metavar is set (the
  * value is stored in *value), a flag otherwise (*flag becomes 1).  An

@@ -2,7 +2,8 @@
  * cli_table.c — the `floe table` commands: create, list, describe,
  * snapshots, files, drop and rename (scan is in cli_scan.c); plus what
  * every catalog command shares (cli_table.h): the --catalog/--warehouse
- * options, opening the catalog, checking --property values, formatting
+ * options (and --catalog-token/-credential/-warehouse for a REST catalog),
+ * opening the catalog, checking --property values, formatting
  * timestamps.
  *
  * Each command parses its arguments, checks them before it touches the
@@ -22,19 +23,41 @@
 
 /* ---- shared by the catalog commands -------------------------------------- */
 
+/* The REST options of the command line: cli_parse_catalog keeps them for
+ * cli_open_catalog (a floe process opens one catalog). */
+static cli_catalog_args rest_opts;
+
 floe_catalog_handle *cli_open_catalog(const char *uri, const char *warehouse) {
     floe_err err = {0};
-    floe_catalog_handle *c = floe_open_catalog(uri, warehouse, &err);
+    const char *const keys[3] = {"token", "credential", "warehouse"};
+    const char *vals[3] = {rest_opts.token, rest_opts.credential, rest_opts.rest_warehouse};
+    char *props[3];
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!vals[i]) continue;
+        size_t len = strlen(keys[i]) + strlen(vals[i]) + 2;
+        props[n] = malloc(len);
+        if (!props[n]) {
+            for (int k = 0; k < n; k++) free(props[k]);
+            cli_fail("out of memory");
+            return NULL;
+        }
+        snprintf(props[n++], len, "%s=%s", keys[i], vals[i]);
+    }
+    floe_catalog_handle *c = floe_open_catalog_props(uri, warehouse, (const char *const *)props, n, &err);
     if (!c) cli_fail("%s", err.msg);
+    for (int i = 0; i < n; i++) free(props[i]);
     return c;
 }
 
 int cli_parse_catalog(const cli_cmd *cmd, int argc, char **argv, const cli_opt *extra, int nextra,
                       cli_catalog_args *ca, char **pos, int min_pos, int max_pos, int *npos, int *status) {
-    cli_opt opts[CLI_CATALOG_NOPTS + CLI_MAX_EXTRA_OPTS] = {CLI_CATALOG_OPTS(&ca->uri, &ca->warehouse)};
-    ca->uri = ca->warehouse = NULL;
+    cli_opt opts[CLI_CATALOG_NOPTS + CLI_MAX_EXTRA_OPTS] = {CLI_CATALOG_OPTS(ca)};
+    memset(ca, 0, sizeof *ca);
     for (int i = 0; i < nextra; i++) opts[CLI_CATALOG_NOPTS + i] = extra[i];
-    return cli_parse(cmd, argc, argv, opts, CLI_CATALOG_NOPTS + nextra, pos, min_pos, max_pos, npos, status);
+    int go = cli_parse(cmd, argc, argv, opts, CLI_CATALOG_NOPTS + nextra, pos, min_pos, max_pos, npos, status);
+    rest_opts = *ca;
+    return go;
 }
 
 floe_catalog_handle *cli_start(const cli_cmd *cmd, int argc, char **argv, const cli_opt *extra, int nextra,

@@ -21,23 +21,37 @@ extern const cli_cmd cli_ingest;
 /* The number of entries of an option array. */
 #define CLI_NOPTS(a) (int)(sizeof(a) / sizeof((a)[0]))
 
-/* The catalog options, first in every catalog command's option array. */
-#define CLI_CATALOG_OPTS(uri, warehouse) {"--catalog", "URI", (uri), NULL}, {"--warehouse", "DIR", (warehouse), NULL}
-#define CLI_CATALOG_NOPTS 2
+/* The catalog options, first in every catalog command's option array
+ * (ca: a cli_catalog_args *). */
+#define CLI_CATALOG_OPTS(ca)                                                                               \
+    {"--catalog", "URI", &(ca)->uri, NULL}, {"--warehouse", "DIR", &(ca)->warehouse, NULL},                \
+        {"--catalog-token", "TOKEN", &(ca)->token, NULL},                                                 \
+        {"--catalog-credential", "ID:SECRET", &(ca)->credential, NULL},                                   \
+        {"--catalog-warehouse", "NAME", &(ca)->rest_warehouse, NULL}
+#define CLI_CATALOG_NOPTS 5
 /* The most options a catalog command has besides those. */
 #define CLI_MAX_EXTRA_OPTS 8
 
 /* Their help, the last lines of every catalog command's help. */
 #define CLI_CATALOG_HELP                                                                      \
     "catalog options:\n"                                                                       \
-    "  --catalog URI            the catalog: sqlite:PATH or postgresql://... (default\n"       \
+    "  --catalog URI            the catalog: sqlite:PATH, postgresql://... or an Iceberg\n"    \
+    "                           REST catalog http(s)://HOST:PORT[/PATH] (default\n"           \
     "                           $FLOE_CATALOG, else sqlite:<warehouse>/catalog.db)\n"          \
     "  --warehouse DIR          where new tables go (default $FLOE_WAREHOUSE, else\n"          \
-    "                           ./warehouse)\n"
+    "                           ./warehouse; for a REST catalog: the warehouse name)\n"        \
+    "  --catalog-token TOKEN    REST: a bearer token (default $FLOE_CATALOG_TOKEN)\n"         \
+    "  --catalog-credential ID:SECRET\n"                                                       \
+    "                           REST: OAuth2 client credentials (default\n"                   \
+    "                           $FLOE_CATALOG_CREDENTIAL; the environment keeps secrets\n"     \
+    "                           out of the process list)\n"                                    \
+    "  --catalog-warehouse NAME REST: the warehouse to ask the catalog for (default\n"        \
+    "                           $FLOE_CATALOG_WAREHOUSE)\n"
 
 /* The catalog options' values (NULL when not given). */
 typedef struct cli_catalog_args {
     const char *uri, *warehouse;
+    const char *token, *credential, *rest_warehouse; /* REST catalogs */
 } cli_catalog_args;
 
 /* cli_parse with the catalog options added before `extra` (at most
@@ -46,7 +60,8 @@ int cli_parse_catalog(const cli_cmd *cmd, int argc, char **argv, const cli_opt *
                       cli_catalog_args *ca, char **pos, int min_pos, int max_pos, int *npos, int *status);
 
 /* Opens the catalog the options name (NULL: the environment's, then the
- * defaults); NULL after reporting why not. */
+ * defaults), with the REST options of the last cli_parse_catalog; NULL
+ * after reporting why not. */
 floe_catalog_handle *cli_open_catalog(const char *uri, const char *warehouse);
 
 /* cli_parse_catalog, then cli_open_catalog: the start of a command that has

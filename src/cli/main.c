@@ -25,12 +25,18 @@ static const cli_cmd cli_help = {
     "shows its usage and options.  \"floe COMMAND --help\" does the same.\n",
     run_help};
 
+extern const cli_cmd cli_catalog_serve; /* cli_catalog_serve.c */
+extern const cli_cmd cli_expire;        /* cli_expire.c */
+extern const cli_cmd cli_compact;       /* cli_compact.c */
+extern const cli_cmd cli_clean, cli_rewrite_manifests, cli_table_health; /* cli_maintenance.c */
+
 static const cli_cmd *const commands[] = {
     &cli_parquet_write,  &cli_parquet_cat,       &cli_parquet_schema,     &cli_parquet_meta,
     &cli_table_create,   &cli_table_list,        &cli_table_describe,     &cli_table_snapshots,
     &cli_table_files,    &cli_table_scan,        &cli_table_drop,         &cli_table_rename,
+    &cli_table_health,
     &cli_namespace_create, &cli_namespace_list,  &cli_namespace_describe, &cli_namespace_drop,
-    &cli_ingest,         &cli_version,           &cli_help};
+    &cli_run,            &cli_ingest,         &cli_expire,         &cli_compact,        &cli_clean,          &cli_rewrite_manifests, &cli_catalog_serve,  &cli_demo,              &cli_version,            &cli_help};
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 
 static void print_overview(FILE *f) {
@@ -38,8 +44,13 @@ static void print_overview(FILE *f) {
     for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-18s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(f, "\nThe table, namespace and ingest commands take --catalog URI and --warehouse DIR\n"
                "(before or after the command words; default $FLOE_CATALOG and $FLOE_WAREHOUSE,\n"
-               "else sqlite:./warehouse/catalog.db and ./warehouse).\n"
+               "else sqlite:./warehouse/catalog.db and ./warehouse); a REST catalog\n"
+               "(--catalog http(s)://HOST:PORT[/PATH]) also takes --catalog-token,\n"
+               "--catalog-credential and --catalog-warehouse.\n"
                "Run 'floe help COMMAND' or 'floe COMMAND --help' for a command's options.\n");
+    fprintf(f, "\nAn s3:// warehouse (with --catalog) is reached with the AWS_* credentials and\n"
+               "region, and the global options --s3-endpoint URL, --s3-region R and\n"
+               "--s3-path-style (or $FLOE_S3_ENDPOINT, $FLOE_S3_REGION, $FLOE_S3_PATH_STYLE).\n");
 }
 
 /* Number of leading words of argv that spell `name` ("parquet write" is 2),
@@ -132,19 +143,70 @@ static int dispatch(int argc, char **argv) {
     return CLI_EXIT_USAGE;
 }
 
+/* The catalog options, which may precede the command words. */
+static const char *const catalog_opts[] = {"--catalog", "--warehouse", "--catalog-token", "--catalog-credential",
+                                           "--catalog-warehouse"};
+
+/* 1 if a is "--name=..." for a catalog option, 2 if it is "--name" (its
+ * value follows), else 0. */
+static int catalog_opt(const char *a) {
+    for (size_t k = 0; k < sizeof catalog_opts / sizeof catalog_opts[0]; k++) {
+        size_t n = strlen(catalog_opts[k]);
+        if (strncmp(a, catalog_opts[k], n) == 0 && a[n] == '=') return 1;
+        if (strcmp(a, catalog_opts[k]) == 0) return 2;
+    }
+    return 0;
+}
+
 /* Number of arguments from argv[i] on that are catalog options
- * ("--catalog URI", "--warehouse=DIR"), which may precede the command. */
+ * ("--catalog URI", "--warehouse=DIR", ...), which may precede the command. */
 static int leading_catalog_opts(int argc, char **argv, int i) {
     int start = i;
     while (i < argc) {
-        if (strncmp(argv[i], "--catalog=", 10) == 0 || strncmp(argv[i], "--warehouse=", 12) == 0) i++;
-        else if ((strcmp(argv[i], "--catalog") == 0 || strcmp(argv[i], "--warehouse") == 0) && i + 1 < argc) i += 2;
+        int k = catalog_opt(argv[i]);
+        if (k == 1) i++;
+        else if (k == 2 && i + 1 < argc) i += 2;
         else break;
     }
     return i - start;
 }
 
+/* The S3 options (--s3-endpoint URL, --s3-region R, --s3-path-style[=BOOL])
+ * are global and accepted anywhere before "--": they become the
+ * environment the S3 file IO reads (FLOE_S3_ENDPOINT, FLOE_S3_REGION,
+ * FLOE_S3_PATH_STYLE; io/s3.h), so every command that opens storage sees
+ * them.  Removes them from argv; returns the new argc, or -1 after a usage
+ * error. */
+static int take_s3_opts(int argc, char **argv) {
+    static const char *const opt[][2] = {
+        {"--s3-endpoint", "FLOE_S3_ENDPOINT"}, {"--s3-region", "FLOE_S3_REGION"}, {"--s3-path-style", "FLOE_S3_PATH_STYLE"}};
+    int n = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int hit = 0;
+        for (size_t k = 0; !hit && strcmp(a, "--") != 0 && k < sizeof opt / sizeof opt[0]; k++) {
+            size_t len = strlen(opt[k][0]);
+            if (strncmp(a, opt[k][0], len) != 0 || (a[len] != '=' && a[len] != '\0')) continue;
+            hit = 1;
+            const char *v = a[len] == '=' ? a + len + 1 : k == 2 ? "true" : i + 1 < argc ? argv[++i] : NULL;
+            if (!v) {
+                fprintf(stderr, "floe: option '%s' needs a value\n", opt[k][0]);
+                return -1;
+            }
+            setenv(opt[k][1], v, 1);
+        }
+        if (!hit && strcmp(a, "--") == 0) {
+            while (i < argc) argv[n++] = argv[i++];
+            break;
+        }
+        if (!hit) argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    return n;
+}
+
 int main(int argc, char **argv) {
+    if ((argc = take_s3_opts(argc, argv)) < 0) return CLI_EXIT_USAGE;
     int lead = leading_catalog_opts(argc, argv, 1);
     if (!lead) return dispatch(argc, argv);
     /* "floe --catalog URI table list": the catalog options move to just

@@ -3,7 +3,7 @@
  * for data, manifests and metadata: whole-file and ranged reads, atomic
  * writes (optionally exclusive: fail if the file exists), streaming output
  * for large data files, listing and deletion.  Implementations: local files
- * (io/local.c) and S3 (io/s3.c, later).
+ * (io/local.c) and S3 (io/s3.c).
  *
  * Locations are URIs: "file:///abs/path" or "s3://bucket/key".  A plain
  * path given to the local IO is made absolute and treated as file://.
@@ -56,8 +56,9 @@ struct floe_fileio {
 };
 
 floe_fileio *floe_fileio_local(void);
-/* The IO for a location's scheme ("file://", plain path, "s3://"), with
- * properties (s3.endpoint, s3.region, credentials, ...). */
+/* The IO for a location's scheme ("file://", plain path, "s3://", "s3a://",
+ * "s3n://"), with properties (s3.endpoint, s3.region, credentials, ...; see
+ * io/s3.h).  Release it with io->free (a no-op for the local IO). */
 floe_fileio *floe_fileio_for(const char *location, const floe_props *props, floe_err *err);
 
 /* "file:///abs/dir" for a local path (made absolute), or the URI itself. */

@@ -1,6 +1,6 @@
 /*
  * local.c — file IO on the local file system, and floe_fileio_for's
- * dispatch by URI scheme.
+ * dispatch by URI scheme (s3://, s3a://, s3n:// go to io/s3.c).
  *
  * Writes are atomic: bytes go to "<path>.tmp-<pid>-<n>" in the same
  * directory, are fsync'd, then renamed over the final name (or, for an
@@ -10,6 +10,7 @@
  * as needed.
  */
 #include "io/fileio.h"
+#include "io/s3.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -299,11 +300,10 @@ static floe_fileio local_io = {
 floe_fileio *floe_fileio_local(void) { return &local_io; }
 
 floe_fileio *floe_fileio_for(const char *location, const floe_props *props, floe_err *err) {
-    (void)props;
-    if (strncmp(location, "s3://", 5) == 0 || strncmp(location, "s3a://", 6) == 0) {
-        floe_err_set(err, FLOE_EUNSUPPORTED, "%s: S3 storage is not available in this build", location);
-        return NULL;
-    }
+    /* The S3 IO also serves local URIs, so a warehouse in S3 can still name
+     * local files; the local IO is a shared static and its free does
+     * nothing, so callers free whatever they get. */
+    if (floe_s3_is_uri(location)) return floe_fileio_s3(props, err);
     const char *colon = strstr(location, "://");
     if (colon && strncmp(location, "file://", 7) != 0) {
         floe_err_set(err, FLOE_EUNSUPPORTED, "%s: unsupported storage scheme '%.*s'", location,

@@ -131,8 +131,9 @@ static const key_desc KEYS[] = {
     {"predicates", T_LIST, K_IGNORED, 0, .doc = "Predicates only apply to transforms."},
     {"predicates.*", T_PROPS, K_IGNORED, 0, .doc = "Settings of predicates."},
     {"errors.tolerance", T_ENUM, 0, CFG(errors_tolerance), .def = "none", .allowed = "none|all",
-     .doc = "`none`: a record that cannot be decoded or does not fit its table stops floe, as it stops the "
-            "connector. `all`: it becomes a dead letter (see `floe.dlq.mode`) and good records keep flowing."},
+     .doc = "*Accepted; floe behaves as with `all` either way.* A record that cannot be decoded or does not fit "
+            "its table becomes a dead letter (see `floe.dlq.mode`) and the good records behind it keep flowing: "
+            "floe never stops on one bad record, where the connector with `none` stops the whole task."},
     {"errors.log.enable", T_BOOL, 0, CFG(errors_log_enable), .def = "false",
      .doc = "Log one line for every dead letter (topic, partition, offset and reason)."},
     {"errors.log.include.messages", T_BOOL, 0, CFG(errors_log_include_messages), .def = "false",
@@ -208,7 +209,9 @@ static const key_desc KEYS[] = {
      .doc = "Table properties of the tables floe creates (`iceberg.tables.auto-create-props.format-version=2`)."},
     {"iceberg.tables.write-props.*", T_PROPS, 0, CFG(write_props),
      .doc = "Writer properties, taking precedence over the table's own (`write.target-file-size-bytes`, "
-            "`write.parquet.compression-codec`, ...)."},
+            "`write.parquet.compression-codec`, ...). Without `write.parquet.compression-level`, zstd compresses at "
+            "level 1, not at zstd's (and Iceberg's) default 3: about twice as fast for files about 3% larger "
+            "(bench/README.md)."},
     {"iceberg.tables.evolve-schema-enabled", T_BOOL, 0, CFG(evolve_schema), .def = "false",
      .doc = "Add columns for record fields a table does not have."},
     {"iceberg.tables.schema-force-optional", T_BOOL, 0, CFG(schema_force_optional), .def = "false",
@@ -248,7 +251,8 @@ static const key_desc KEYS[] = {
     {.name = "Catalog", .type = T_SECTION,
      .doc = "Where the tables are (see *Catalogs* for how these map onto floe's catalogs)."},
     {"iceberg.catalog", T_STRING, 0, CFG(catalog_name), .def = "iceberg",
-     .doc = "The catalog's name (the JDBC catalog's `catalog_name` column)."},
+     .doc = "The catalog's name (the JDBC catalog's `catalog_name` column). The embedded catalog (no "
+            "`iceberg.catalog.type` or `uri`) uses `floe`, the name the floe command opens, unless this is set."},
     {"iceberg.catalog.type", T_ENUM, 0, CFG(catalog_type), .allowed = "rest|jdbc",
      .doc = "`rest`: an Iceberg REST catalog at `iceberg.catalog.uri`. `jdbc`: a SQLite or PostgreSQL database. "
             "When not set, the type follows from `iceberg.catalog.uri`; without a URI, floe uses its embedded "
@@ -281,16 +285,38 @@ static const key_desc KEYS[] = {
     {"floe.metrics.listen", T_STRING, 0, CFG(metrics_listen), .def = "127.0.0.1:9464", .check = check_listen,
      .doc = "Address of the Prometheus `/metrics`, `/healthz` and `/readyz` endpoint: `host:port`, "
             "`[ipv6]:port`, or `off`. 9464 is the port of OpenTelemetry's Prometheus exporter."},
+    {"floe.record.max-bytes", T_BYTES, 0, CFG(record_max_bytes), .def = "1MiB", .min = 1, .max = INT64_MAX,
+     .doc = "A record whose value is larger than this becomes a dead letter instead of being written (Kafka's own "
+            "default limit on a message is about 1 MB)."},
     {"floe.log.format", T_ENUM, 0, CFG(log_format), .def = "plain", .allowed = "plain|json",
      .doc = "One line per event, as text or as a JSON object."},
     {"floe.dlq.mode", T_ENUM, 0, CFG(dlq_mode), .def = "table", .allowed = "table|drop",
-     .doc = "Where dead letters go (with `errors.tolerance=all`): `table` writes them to the table "
+     .doc = "Where dead letters go: `table` writes them to the table "
             "`<table>__dlq` (topic, partition, offset, key, raw value, error, time); `drop` only counts them (and "
             "logs them with `errors.log.enable`)."},
     {"floe.kafka.metadata-columns", T_LIST, 0, CFG(metadata_column_names), .def = "none",
      .check = check_metadata_column,
      .doc = "Kafka metadata columns added to every table: `none`, `all`, or any of `topic`, `partition`, "
             "`offset`, `timestamp`, `key`, `headers`."},
+
+    {.name = "Maintenance", .type = T_SECTION,
+     .doc = "Background maintenance of the tables `floe run` writes, in a thread of its own with its own catalog "
+            "connection, so that ingestion never waits for it (see docs/streaming.md, *Maintenance*)."},
+    {"floe.maintenance.enabled", T_BOOL, 0, CFG(maintenance_enabled), .def = "true",
+     .doc = "Compact small files, rewrite manifests, expire snapshots and delete orphan files of the tables this "
+            "process writes, as their health report asks. Turn it off when another tool maintains them."},
+    {"floe.maintenance.interval-ms", T_DURATION, 0, CFG(maintenance_interval_ms), .def = "60s", .min = 10,
+     .max = INT64_MAX,
+     .doc = "How often each table's health is checked and the actions it calls for run: milliseconds, or a number "
+            "followed by `ms`, `s`, `m` or `h`."},
+    {"floe.maintenance.max-bytes-per-run", T_BYTES, 0, CFG(maintenance_max_bytes), .def = "256MiB", .min = 1 << 20,
+     .max = INT64_MAX,
+     .doc = "A compaction reads at most this many bytes of a table per interval, so that it never takes more than "
+            "its share of the machine; a backlog is worked off over several intervals."},
+    {"floe.maintenance.clean-interval-ms", T_DURATION, 0, CFG(maintenance_clean_interval_ms), .def = "1h",
+     .min = 10, .max = INT64_MAX,
+     .doc = "How often each table's orphan files (files no metadata references, older than 3 days: left by "
+            "failed or interrupted commits) are deleted."},
 };
 
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
@@ -851,10 +877,10 @@ static int check_listen(const char *key, const char *v, floe_err *err) {
     if (ok && v[0] == '[') ok = colon[-1] == ']' && colon - v > 2;
     else if (ok) ok = memchr(v, ':', (size_t)(colon - v)) == NULL; /* an IPv6 address needs brackets */
     int64_t port = 0;
-    if (ok) ok = parse_i64(colon + 1, &port) == 0 && isdigit((unsigned char)colon[1]) && port >= 1 && port <= 65535;
+    if (ok) ok = parse_i64(colon + 1, &port) == 0 && isdigit((unsigned char)colon[1]) && port >= 0 && port <= 65535;
     if (ok) return 0;
     return floe_err_set(err, FLOE_EINVAL,
-                        "%s: '%s' is not a listen address (allowed: host:port, [ipv6]:port with a port from 1 to "
+                        "%s: '%s' is not a listen address (allowed: host:port, [ipv6]:port with a port from 0 (any free port) to "
                         "65535, or off)",
                         key, v);
 }
@@ -1166,7 +1192,11 @@ static int resolve_catalog(floe_config *c, floe_err *err) {
     c->catalog_uri = floe_xstrdup(floe_buf_cstr(&u));
     floe_buf_free(&u);
     c->warehouse = wh ? floe_xstrdup(wh) : NULL;
-    if (!floe_props_get(&c->catalog_props, "catalog-name")) floe_props_set(&c->catalog_props, "catalog-name", c->catalog_name);
+    /* The embedded catalog keeps floe's own catalog name (the one the floe
+     * command opens by default) unless iceberg.catalog names one; a catalog
+     * the user points at gets the connector's name, "iceberg" by default. */
+    if (!floe_props_get(&c->catalog_props, "catalog-name") && (type >= 0 || floe_props_get(&c->raw, "iceberg.catalog")))
+        floe_props_set(&c->catalog_props, "catalog-name", c->catalog_name);
     return 0;
 }
 

@@ -130,11 +130,18 @@ typedef struct floe_config {
 
     /* ---- floe ---- */
     int64_t memory_budget;      /* bytes */
+    int64_t record_max_bytes;   /* larger values are dead letters */
     char *metrics_listen;       /* "host:port"; NULL = no metrics endpoint */
     int log_format;             /* FLOE_LOG_* */
     int dlq_mode;               /* FLOE_DLQ_* */
     floe_strlist metadata_column_names;
     unsigned metadata_columns;  /* FLOE_META_* */
+
+    /* ---- background table maintenance (src/pipeline/maintain.c) ---- */
+    int maintenance_enabled;
+    int64_t maintenance_interval_ms;       /* between two passes over the tables */
+    int64_t maintenance_max_bytes;         /* bytes one compaction reads at most */
+    int64_t maintenance_clean_interval_ms; /* between two orphan cleanups of a table */
 
     char **warnings;
     int nwarnings;

@@ -104,7 +104,11 @@ int floe_kafka_msg_header(const floe_kafka_msg *m, size_t idx, const char **name
  * librdkafka: auto.offset.reset=earliest and
  * partition.assignment.strategy=cooperative-sticky (incremental rebalances:
  * a join or leave moves only the partitions that change owner; librdkafka's
- * mock cluster supports it, and eager strategies such as range work too).
+ * mock cluster supports it, and eager strategies such as range work too),
+ * and queued.max.messages.kbytes=16384 (librdkafka's prefetch queue, 64 MiB
+ * by default, is always full behind a consumer slower than its fetcher; at
+ * 16 MiB it stays a fraction of floe.memory.budget-bytes; librdkafka then
+ * lowers fetch.max.bytes to match unless that is set).
  * enable.auto.commit and enable.auto.offset.store must be false if given.
  * Every other key passes through; an unknown key or bad value is an error
  * naming it.  cb is copied; its functions may be NULL. */

@@ -22,6 +22,10 @@
  * EXISTING with explicit sequence numbers (this snapshot's ADDED entries
  * stay ADDED and inherit; DELETED entries of older snapshots are dropped).
  *
+ * After a successful append the history is bounded (expire.h): once
+ * floe.history.slack snapshots lie beyond the newest
+ * floe.history.retain-last, they are expired in one more commit.
+ *
  * Cleanup: the files of an attempt that definitely failed are deleted before
  * the next one; the files of an attempt whose outcome is unknown are never
  * deleted, since it may have landed.  Each reload after an unknown outcome
@@ -29,22 +33,17 @@
  */
 #include "table/append.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "iceberg/metadata_internal.h"
+#include "table/expire.h"
+#include "table/snapshot_write.h"
 #include "util/text.h"
 
 #define DEFAULT_MIN_COUNT_TO_MERGE 100
 #define DEFAULT_TARGET_SIZE ((int64_t)8 << 20)
-/* Java's commit.retry.* defaults, except the count: floe is usually one of
- * several streaming writers of a table, so losing a race is routine. */
-#define DEFAULT_RETRIES 10
-#define DEFAULT_MIN_WAIT_MS 100
-#define DEFAULT_MAX_WAIT_MS 60000
 
 typedef struct pathv {
     char **v;
@@ -86,7 +85,7 @@ typedef struct append_ctx {
     const floe_ice_data_file *files;
     int nfiles;
     floe_props extra;          /* summary properties, floe.commit-id included */
-    const char *commit_id;     /* borrowed from extra */
+    char *commit_id;           /* a copy: the summary callback may change extra */
     char uuid[37];             /* names this commit's files */
     int64_t snapshot_id;
     int next_manifest;         /* k of the next <uuid>-m<k>.avro */
@@ -94,35 +93,10 @@ typedef struct append_ctx {
     int has_new;               /* the new files' manifest exists */
     floe_ice_manifest_file new_mf;
     floe_buf new_bytes;        /* its content, for merging without reading it back */
+    floe_append_summary_fn summary_fn;
+    void *summary_ctx;
+    const char *branch;        /* "main" unless the caller names another */
 } append_ctx;
-
-/* A positive 63-bit id from a random UUID, as Java's
- * SnapshotIdGeneratorUtil does. */
-static int64_t random_id(void) {
-    for (;;) {
-        char text[37];
-        uint8_t b[16];
-        floe_ice_uuid_random(text);
-        floe_parse_uuid(text, 36, b);
-        uint64_t hi = 0, lo = 0;
-        for (int i = 0; i < 8; i++) {
-            hi = hi << 8 | b[i];
-            lo = lo << 8 | b[8 + i];
-        }
-        int64_t id = (int64_t)((hi ^ lo) & (uint64_t)INT64_MAX);
-        if (id != 0) return id;
-    }
-}
-
-static void metadata_dir(const floe_ice_metadata *m, floe_buf *out) {
-    const char *dir = floe_props_get(&m->properties, "write.metadata.path");
-    if (dir && *dir) {
-        floe_buf_puts(out, dir);
-        while (out->len > 0 && out->data[out->len - 1] == '/') out->len--;
-    } else {
-        floe_buf_printf(out, "%s/metadata", m->location);
-    }
-}
 
 static int write_file(floe_table *t, const char *path, const floe_buf *b, floe_err *err) {
     return t->io->write(t->io, path, b->data, b->len, 1, err);
@@ -137,7 +111,7 @@ static int write_manifest(append_ctx *a, const floe_ice_partition_spec *spec, in
     floe_buf b, path;
     floe_buf_init(&b);
     floe_buf_init(&path);
-    metadata_dir(m, &path);
+    floe_snapshot_metadata_dir(m, &path);
     floe_buf_printf(&path, "/%s-m%d.avro", a->uuid, a->next_manifest++);
     int rc = floe_ice_manifest_write(m, spec, content, a->snapshot_id, entries, n, &b, mf, err);
     if (rc == 0) {
@@ -363,92 +337,9 @@ static int merge_manifests(append_ctx *a, const floe_ice_manifest_file *in, int 
 
 /* ---- summary ----------------------------------------------------------------------- */
 
-typedef struct totals {
-    int64_t records, size, data_files, delete_files, pos_deletes, eq_deletes;
-} totals;
-
-static const char *const TOTAL_KEYS[6] = {"total-records",      "total-files-size",       "total-data-files",
-                                          "total-delete-files", "total-position-deletes", "total-equality-deletes"};
-
-/* The parent's totals from its summary, or counted from its manifests
- * when the summary lacks any of them (written by an engine that omits them). */
-static int parent_totals(append_ctx *a, const floe_ice_snapshot *parent, const floe_ice_manifest_file *mfs, int n,
-                         totals *tot, floe_err *err) {
-    memset(tot, 0, sizeof *tot);
-    if (!parent) return 0;
-    int64_t *slot[6] = {&tot->records, &tot->size, &tot->data_files, &tot->delete_files, &tot->pos_deletes,
-                        &tot->eq_deletes};
-    int complete = 1;
-    for (int k = 0; k < 6; k++) {
-        *slot[k] = floe_props_get_int(&parent->summary, TOTAL_KEYS[k], -1);
-        if (*slot[k] < 0) complete = 0;
-    }
-    if (complete) return 0;
-    memset(tot, 0, sizeof *tot);
-    for (int i = 0; i < n; i++) {
-        floe_ice_manifest_entry *es;
-        int ne;
-        if (floe_table_entries(a->t, &mfs[i], &es, &ne, err)) return -1;
-        for (int k = 0; k < ne; k++) {
-            const floe_ice_data_file *f = &es[k].file;
-            if (es[k].status == FLOE_ICE_STATUS_DELETED) continue;
-            if (f->content == FLOE_ICE_CONTENT_DATA) {
-                tot->data_files++;
-                tot->records += f->record_count;
-            } else {
-                tot->delete_files++;
-                if (f->content == FLOE_ICE_CONTENT_POSITION_DELETES) tot->pos_deletes += f->record_count;
-                else tot->eq_deletes += f->record_count;
-            }
-            tot->size += f->file_size_in_bytes;
-        }
-        floe_table_entries_free(es, ne);
-    }
-    return 0;
-}
-
-static int cmp_datum(const floe_ice_datum *x, const floe_ice_datum *y) {
-    if (x->is_null != y->is_null) return x->is_null ? -1 : 1;
-    if (x->is_null) return 0;
-    if (x->i != y->i) return x->i < y->i ? -1 : 1;
-    int c = memcmp(&x->d, &y->d, sizeof x->d);
-    if (c) return c;
-    if (x->n != y->n) return x->n < y->n ? -1 : 1;
-    return x->n ? memcmp(x->p, y->p, x->n) : 0;
-}
-
-static int cmp_partition(const void *x, const void *y) {
-    const floe_ice_data_file *a = *(const floe_ice_data_file *const *)x, *b = *(const floe_ice_data_file *const *)y;
-    for (int k = 0; k < a->npartition && k < b->npartition; k++) {
-        int c = cmp_datum(&a->partition[k], &b->partition[k]);
-        if (c) return c;
-    }
-    return a->npartition - b->npartition;
-}
-
-/* Distinct partition tuples among the added files (Java counts the
- * unpartitioned tuple as one partition). */
-static int64_t changed_partitions(const floe_ice_data_file *files, int n) {
-    if (n == 0) return 0;
-    const floe_ice_data_file **v = floe_xmalloc(sizeof *v * (size_t)n);
-    for (int i = 0; i < n; i++) v[i] = &files[i];
-    qsort(v, (size_t)n, sizeof *v, cmp_partition);
-    int64_t distinct = 1;
-    for (int i = 1; i < n; i++)
-        if (cmp_partition(&v[i - 1], &v[i]) != 0) distinct++;
-    free(v);
-    return distinct;
-}
-
-static void put_count(floe_props *p, const char *key, int64_t v) {
-    char s[24];
-    snprintf(s, sizeof s, "%lld", (long long)v);
-    floe_props_set(p, key, s);
-}
-
 /* Java's summary for an append: the operation, the caller's properties,
  * what this snapshot adds, and the running totals. */
-static void build_summary(append_ctx *a, const totals *base, floe_props *out) {
+static void build_summary(append_ctx *a, const floe_snapshot_totals *base, floe_props *out) {
     floe_props_init(out);
     floe_props_set(out, "operation", "append");
     for (int i = 0; i < a->extra.n; i++) floe_props_set(out, a->extra.items[i].key, a->extra.items[i].value);
@@ -458,29 +349,26 @@ static void build_summary(append_ctx *a, const totals *base, floe_props *out) {
         size += a->files[i].file_size_in_bytes;
     }
     if (a->nfiles > 0) {
-        put_count(out, "added-data-files", a->nfiles);
-        put_count(out, "added-records", records);
-        put_count(out, "added-files-size", size);
+        floe_snapshot_put_count(out, "added-data-files", a->nfiles);
+        floe_snapshot_put_count(out, "added-records", records);
+        floe_snapshot_put_count(out, "added-files-size", size);
     }
-    put_count(out, "changed-partition-count", changed_partitions(a->files, a->nfiles));
-    int64_t v[6] = {base->records + records, base->size + size, base->data_files + a->nfiles, base->delete_files,
-                    base->pos_deletes, base->eq_deletes};
-    for (int k = 0; k < 6; k++) put_count(out, TOTAL_KEYS[k], v[k]);
+    floe_snapshot_put_count(out, "changed-partition-count", floe_snapshot_changed_partitions(a->files, a->nfiles));
+    floe_snapshot_totals tot = *base;
+    tot.records += records;
+    tot.size += size;
+    tot.data_files += a->nfiles;
+    floe_snapshot_put_totals(out, &tot);
 }
 
 /* ---- attempts ---------------------------------------------------------------------- */
-
-static const floe_ice_snapshot *main_head(const floe_ice_metadata *m) {
-    const floe_ice_ref *r = floe_ice_metadata_ref(m, "main");
-    return r ? floe_ice_metadata_snapshot(m, r->snapshot_id) : NULL;
-}
 
 /* One attempt on the handle's current state.  Files it writes are added to
  * `written` (the caller decides their fate by the outcome). */
 static int attempt(append_ctx *a, pathv *written, int64_t *parent_id, floe_err *err) {
     floe_table *t = a->t;
     const floe_ice_metadata *m = floe_table_meta(t);
-    const floe_ice_snapshot *parent = main_head(m);
+    const floe_ice_snapshot *parent = floe_snapshot_branch_head(m, a->branch);
     *parent_id = parent ? parent->snapshot_id : -1;
     int64_t seq = m->format_version >= 2 ? m->last_sequence_number + 1 : 0;
 
@@ -491,13 +379,14 @@ static int attempt(append_ctx *a, pathv *written, int64_t *parent_id, floe_err *
     if (a->has_new) mlist_add(&in, &a->new_mf);
     for (int i = 0; i < nold; i++) mlist_add(&in, &old[i]);
 
-    totals base;
+    floe_snapshot_totals base;
     floe_props summary;
     floe_props_init(&summary);
     floe_buf list, path;
     floe_buf_init(&list);
     floe_buf_init(&path);
-    int rc = parent_totals(a, parent, old, nold, &base, err);
+    int rc = a->summary_fn ? a->summary_fn(a->summary_ctx, m, &a->extra, err) : 0;
+    if (rc == 0) rc = floe_snapshot_parent_totals(a->t, parent, old, nold, &base, err);
     if (rc == 0) rc = merge_manifests(a, in.v, in.n, &merged, written, err);
     if (rc == 0) {
         build_summary(a, &base, &summary);
@@ -505,44 +394,13 @@ static int attempt(append_ctx *a, pathv *written, int64_t *parent_id, floe_err *
                                           merged.v, merged.n, &list, err);
     }
     if (rc == 0) {
-        metadata_dir(m, &path);
+        floe_snapshot_metadata_dir(m, &path);
         floe_buf_printf(&path, "/snap-%lld-%d-%s.avro", (long long)a->snapshot_id, a->attempt, a->uuid);
         rc = write_file(t, floe_buf_cstr(&path), &list, err);
         if (rc == 0) pathv_add(written, floe_buf_cstr(&path));
     }
-    if (rc == 0) {
-        floe_ice_requirement req;
-        memset(&req, 0, sizeof req);
-        req.kind = FLOE_REQ_ASSERT_REF_SNAPSHOT_ID;
-        req.ref = floe_xstrdup("main");
-        req.id = *parent_id;
-        floe_ice_update upd[2];
-        memset(upd, 0, sizeof upd);
-        upd[0].kind = FLOE_UPD_ADD_SNAPSHOT;
-        floe_ice_snapshot *s = &upd[0].snapshot;
-        s->snapshot_id = a->snapshot_id;
-        s->has_parent = parent != NULL;
-        s->parent_id = parent ? parent->snapshot_id : 0;
-        s->sequence_number = seq;
-        s->timestamp_ms = floe_ice_now_ms();
-        s->manifest_list = floe_xstrdup(floe_buf_cstr(&path));
-        s->summary = summary;
-        floe_props_init(&summary);
-        s->has_schema_id = 1;
-        s->schema_id = m->current_schema_id;
-        upd[1].kind = FLOE_UPD_SET_SNAPSHOT_REF;
-        upd[1].ref.name = floe_xstrdup("main");
-        upd[1].ref.snapshot_id = a->snapshot_id;
-        upd[1].ref.min_snapshots_to_keep = upd[1].ref.max_snapshot_age_ms = upd[1].ref.max_ref_age_ms = -1;
-        floe_table_commit tc = {t->ns, t->name, &req, 1, upd, 2};
-        floe_table_state st;
-        memset(&st, 0, sizeof st);
-        rc = t->catalog->commit_table(t->catalog, &tc, &st, err);
-        if (rc == 0) floe_table_set_state(t, &st);
-        floe_ice_requirement_free(&req);
-        floe_ice_update_free(&upd[0]);
-        floe_ice_update_free(&upd[1]);
-    }
+    if (rc == 0)
+        rc = floe_snapshot_commit(t, a->branch, parent, a->snapshot_id, seq, floe_buf_cstr(&path), &summary, err);
     floe_props_free(&summary);
     floe_buf_free(&list);
     floe_buf_free(&path);
@@ -550,30 +408,6 @@ static int attempt(append_ctx *a, pathv *written, int64_t *parent_id, floe_err *
     mlist_free(&merged);
     floe_table_manifests_free(old, nold);
     return rc;
-}
-
-/* 1 if "main" reaches a snapshot carrying this commit's id before reaching
- * `stop` (the parent of the first attempt with an unknown outcome, which
- * the commit would descend from). */
-static int landed(const floe_ice_metadata *m, const char *commit_id, int64_t stop) {
-    const floe_ice_snapshot *s = main_head(m);
-    for (int steps = 0; s && s->snapshot_id != stop && steps <= m->nsnapshots; steps++) {
-        const char *id = floe_props_get(&s->summary, FLOE_COMMIT_ID_KEY);
-        if (id && strcmp(id, commit_id) == 0) return 1;
-        s = s->has_parent ? floe_ice_metadata_snapshot(m, s->parent_id) : NULL;
-    }
-    return 0;
-}
-
-static void backoff(int failures, int64_t min_ms, int64_t max_ms) {
-    int64_t d = min_ms;
-    for (int i = 1; i < failures && d < max_ms; i++) d *= 2;
-    if (d > max_ms) d = max_ms;
-    /* up to 10% jitter, so that racing writers do not retry in step */
-    int64_t span = d / 10 > 1 ? d / 10 : 1;
-    d += (int64_t)((uint64_t)random_id() % (uint64_t)span);
-    struct timespec ts = {(time_t)(d / 1000), (long)(d % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 }
 
 static int check_files(const floe_ice_metadata *m, const floe_ice_data_file *files, int n, floe_err *err) {
@@ -594,8 +428,28 @@ static int check_files(const floe_ice_metadata *m, const floe_ice_data_file *fil
 
 static int snapshot_exists(const floe_ice_metadata *m, int64_t id) { return floe_ice_metadata_snapshot(m, id) != NULL; }
 
+const char *floe_table_ancestry_summary(const floe_ice_metadata *m, const char *ref, const char *key,
+                                        int64_t *snapshot_id) {
+    const floe_ice_ref *r = floe_ice_metadata_ref(m, ref);
+    const floe_ice_snapshot *s = r ? floe_ice_metadata_snapshot(m, r->snapshot_id) : NULL;
+    for (int steps = 0; s && steps <= m->nsnapshots; steps++) {
+        const char *v = floe_props_get(&s->summary, key);
+        if (v) {
+            if (snapshot_id) *snapshot_id = s->snapshot_id;
+            return v;
+        }
+        s = s->has_parent ? floe_ice_metadata_snapshot(m, s->parent_id) : NULL;
+    }
+    return NULL;
+}
+
 int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, const floe_props *extra,
                       floe_err *err) {
+    return floe_table_append_ex(t, files, n, extra, NULL, NULL, NULL, err);
+}
+
+int floe_table_append_ex(floe_table *t, const floe_ice_data_file *files, int n, const floe_props *extra,
+                         const char *branch, floe_append_summary_fn fn, void *ctx, floe_err *err) {
     const floe_ice_metadata *m = floe_table_meta(t);
     if (check_files(m, files, n, err)) return floe_err_prefix(err, "table %s.%s", t->ns, t->name);
     append_ctx a;
@@ -603,6 +457,9 @@ int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, con
     a.t = t;
     a.files = files;
     a.nfiles = n;
+    a.summary_fn = fn;
+    a.branch = branch && *branch ? branch : "main";
+    a.summary_ctx = ctx;
     if (extra) floe_props_copy(&a.extra, extra);
     else floe_props_init(&a.extra);
     if (!floe_props_get(&a.extra, FLOE_COMMIT_ID_KEY)) {
@@ -610,16 +467,14 @@ int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, con
         floe_ice_uuid_random(id);
         floe_props_set(&a.extra, FLOE_COMMIT_ID_KEY, id);
     }
-    a.commit_id = floe_props_get(&a.extra, FLOE_COMMIT_ID_KEY);
+    a.commit_id = floe_xstrdup(floe_props_get(&a.extra, FLOE_COMMIT_ID_KEY));
     floe_ice_uuid_random(a.uuid);
     floe_buf_init(&a.new_bytes);
-    do a.snapshot_id = random_id();
+    do a.snapshot_id = floe_snapshot_random_id();
     while (snapshot_exists(m, a.snapshot_id));
 
-    int retries = (int)floe_props_get_int(&m->properties, "commit.retry.num-retries", DEFAULT_RETRIES);
-    int64_t min_wait = floe_props_get_int(&m->properties, "commit.retry.min-wait-ms", DEFAULT_MIN_WAIT_MS);
-    int64_t max_wait = floe_props_get_int(&m->properties, "commit.retry.max-wait-ms", DEFAULT_MAX_WAIT_MS);
-    if (retries < 0) retries = 0;
+    floe_snapshot_retry retry;
+    floe_snapshot_retry_read(&m->properties, &retry);
 
     pathv written = {0};
     int unknown = 0;        /* some attempt's outcome is unknown */
@@ -644,8 +499,8 @@ int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, con
         /* Reload (retrying a failed reload within the same budget) and
          * look for this commit when an outcome was unknown. */
         int reloaded = 0;
-        while (!reloaded && failures < retries) {
-            backoff(++failures, min_wait, max_wait);
+        while (!reloaded && failures < retry.retries) {
+            floe_snapshot_backoff(++failures, &retry);
             reloaded = floe_table_reload(t, err) == 0;
         }
         if (!reloaded) {
@@ -654,7 +509,7 @@ int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, con
             break;
         }
         m = floe_table_meta(t);
-        if (unknown && landed(m, a.commit_id, unknown_from)) break;
+        if (unknown && floe_snapshot_landed(m, a.branch, a.commit_id, unknown_from)) break;
         if (snapshot_exists(m, a.snapshot_id)) {
             /* Another writer took the id: the new manifest's entries name
              * it, so both are replaced (the old manifest only when no
@@ -665,7 +520,7 @@ int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, con
                 floe_buf_free(&a.new_bytes);
                 a.has_new = 0;
             }
-            do a.snapshot_id = random_id();
+            do a.snapshot_id = floe_snapshot_random_id();
             while (snapshot_exists(m, a.snapshot_id));
             if (n > 0) rc = write_new_manifest(&a, err);
         }
@@ -682,5 +537,13 @@ int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, con
     floe_ice_manifest_file_free(&a.new_mf);
     floe_buf_free(&a.new_bytes);
     floe_props_free(&a.extra);
+    free(a.commit_id);
+    /* Bounded history (expire.h): keeps the metadata, and so every later
+     * commit, from growing with the table's age.  Best effort: the append
+     * has landed whatever happens here, and the next commit tries again. */
+    if (rc == 0) {
+        floe_err ignored = {0};
+        floe_table_bound_history(t, &ignored);
+    }
     return rc;
 }

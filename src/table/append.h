@@ -30,4 +30,27 @@
 int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, const floe_props *extra,
                       floe_err *err);
 
+/* Called at every attempt with the metadata the attempt builds on (the
+ * table's state after the latest reload) and the attempt's summary
+ * properties (the caller's `extra`, floe.commit-id included), which it may
+ * change: a progress marker that merges with what the winner of a race
+ * wrote is computed here.  Returning -1 (err set) gives up the append as a
+ * failure with that error, no retry (a writer that finds it has been
+ * fenced off, say). */
+typedef int (*floe_append_summary_fn)(void *ctx, const floe_ice_metadata *base, floe_props *summary,
+                                      floe_err *err);
+
+/* floe_table_append onto branch `branch` (NULL = "main"; a branch that
+ * does not exist yet is created by the commit, its first snapshot without
+ * a parent, as Java's SnapshotProducer.toBranch does) with a summary
+ * callback (fn may be NULL). */
+int floe_table_append_ex(floe_table *t, const floe_ice_data_file *files, int n, const floe_props *extra,
+                         const char *branch, floe_append_summary_fn fn, void *ctx, floe_err *err);
+
+/* The value of summary key `key` in the newest snapshot of branch `ref`'s
+ * ancestry that carries it (walking parents from the branch head), or NULL
+ * when none does.  *snapshot_id (may be NULL) gets that snapshot. */
+const char *floe_table_ancestry_summary(const floe_ice_metadata *m, const char *ref, const char *key,
+                                        int64_t *snapshot_id);
+
 #endif

@@ -8,7 +8,8 @@
  * Each value is converted by its column's Iceberg type with the text forms
  * of util/text.h (the forms the shredder accepts; a missing value or null
  * is a null), the spec's transforms turn the values into the partition
- * tuple, and the tuple's bytes find the partition in a hash table.
+ * tuple, and the tuple's bytes find the partition in a hash table.  An
+ * unpartitioned spec skips all of that: its one partition is remembered.
  *
  * Files: a partition owns at most one open Parquet file (an outfile of the
  * table's IO, so nothing is visible at its final name before it closes).
@@ -19,6 +20,10 @@
  * is needed, the least recently used one is closed.  Names follow Java's
  * OutputFileFactory: <data>/<partition path>/<00000 partition seq>-<task>-
  * <writer uuid>-<00001 file seq>.parquet.
+ *
+ * With floe_datafile_writer_encode_thread every file's Parquet writer
+ * hands its full pages to one encoder thread owned by this writer (freed
+ * after the files' writers), so that shredding and compression overlap.
  */
 #include "table/datafile_writer.h"
 
@@ -62,6 +67,7 @@ typedef struct part {
     floe_pq_writer *w;
     char *uri;
     uint64_t used;
+    int64_t rows;          /* rows in the open file */
     int64_t next_check;    /* row count at which to compare the file's size with the target */
 } part;
 
@@ -94,6 +100,8 @@ struct floe_datafile_writer {
     int nfiles, files_cap;
     floe_buf key;                    /* scratch */
     floe_ice_datum *values;          /* scratch: the record's partition tuple */
+    part *single;                    /* an unpartitioned spec's one partition, once it exists */
+    floe_pq_writer *target;          /* the writer the shredder points at (NULL: none yet) */
 };
 
 /* ---- settings ------------------------------------------------------------------- */
@@ -177,6 +185,7 @@ floe_datafile_writer *floe_datafile_writer_new(floe_fileio *io, const floe_ice_m
     if (!w->pq) goto fail;
     w->shred = floe_ndjson_new(w->pq, NULL, err);
     if (!w->shred) goto fail;
+    floe_ndjson_set_lenient(w->shred, opts && opts->lenient);
     floe_buf b;
     floe_buf_init(&b);
     floe_ice_schema_to_json(w->schema, &b);
@@ -594,6 +603,7 @@ static int out_write(void *ctx, const void *data, size_t len, floe_err *err) {
 }
 
 static void drop_open(floe_datafile_writer *w, part *p) {
+    if (w->target == p->w) w->target = NULL;
     floe_pq_writer_free(p->w);
     p->out->abort(p->out);
     p->w = NULL;
@@ -624,6 +634,7 @@ static int close_file(floe_datafile_writer *w, part *p, floe_err *err) {
     } else if (out->close(out, err)) {
         rc = -1;
     }
+    if (w->target == p->w) w->target = NULL;
     floe_pq_writer_free(p->w);
     p->w = NULL;
     w->nopen--;
@@ -683,6 +694,7 @@ static int open_file(floe_datafile_writer *w, part *p, floe_err *err) {
         goto fail;
     }
     floe_pq_writer_add_kv(p->w, "iceberg.schema", w->schema_json);
+    p->rows = 0;
     p->next_check = 0;
     w->nopen++;
     return 0;
@@ -698,8 +710,7 @@ fail:
  * last one could, at the average row size so far, have covered half the
  * remaining distance. */
 static int roll_check(floe_datafile_writer *w, part *p, floe_err *err) {
-    int64_t rows = floe_pq_writer_rows(p->w);
-    if (rows < p->next_check) return 0;
+    int64_t rows = p->rows;
     int64_t size = floe_pq_writer_estimated_size(p->w);
     if (size >= w->target_size) return close_file(w, p, err);
     int64_t per_row = size / rows > 0 ? size / rows : 1;
@@ -713,7 +724,12 @@ int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t
     const char *p = ws(line, s.end);
     if (p == s.end) return 0;
     int nf = w->spec->nfields;
-    if (nf > 0) {
+    part *pt;
+    if (nf == 0) {
+        /* Unpartitioned: every record goes to the one partition, so there
+         * is nothing to scan, convert or look up per record. */
+        pt = w->single ? w->single : (w->single = find_part(w));
+    } else {
         for (int i = 0; i < w->nsources; i++) w->sources[i].tok = NULL;
         if (*p != '{')
             return floe_err_set(err, FLOE_EINVAL, "line %lld: expected a JSON object", (long long)lineno);
@@ -724,14 +740,25 @@ int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t
             if (convert(&s, src, &v)) return -1;
             floe_ice_transform_apply(&w->spec->fields[k].transform, src->type, &v, &w->values[k]);
         }
+        pt = find_part(w);
     }
-    part *pt = find_part(w);
     if (!pt->w && open_file(w, pt, err)) return -1;
     pt->used = ++w->clock;
-    floe_ndjson_set_writer(w->shred, pt->w);
+    if (w->target != pt->w) {
+        floe_ndjson_set_writer(w->shred, pt->w);
+        w->target = pt->w;
+    }
     if (floe_ndjson_write(w->shred, line, len, lineno, err)) return -1;
     w->rows++;
+    /* The size check itself is rare (see roll_check). */
+    if (++pt->rows < pt->next_check) return 0;
     return roll_check(w, pt, err);
+}
+
+int floe_datafile_writer_encode_thread(floe_datafile_writer *w, floe_err *err) {
+    if (w->popts.encoder) return 0;
+    w->popts.encoder = floe_pq_encoder_new(err);
+    return w->popts.encoder ? 0 : -1;
 }
 
 int64_t floe_datafile_writer_rows(const floe_datafile_writer *w) { return w->rows; }
@@ -758,6 +785,8 @@ static void reset_parts(floe_datafile_writer *w) {
     }
     w->nparts = 0;
     w->rows = 0;
+    w->single = NULL;
+    w->target = NULL;
 }
 
 int floe_datafile_writer_finish(floe_datafile_writer *w, floe_ice_data_file **files, int *n, floe_err *err) {
@@ -792,6 +821,7 @@ void floe_datafile_writer_abort(floe_datafile_writer *w) {
 void floe_datafile_writer_free(floe_datafile_writer *w) {
     if (!w) return;
     if (w->table) floe_datafile_writer_abort(w);
+    floe_pq_encoder_free(w->popts.encoder); /* after the files' writers */
     for (int i = 0; i < w->nsources; i++) {
         free(w->sources[i].parts);
         free(w->sources[i].lens);

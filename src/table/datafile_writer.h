@@ -29,6 +29,7 @@ typedef struct floe_datafile_writer floe_datafile_writer;
 typedef struct floe_datafile_opts {
     int max_open_files;   /* open files at most; the least recently used closes first; <= 0: 64 */
     int task_id;          /* the <task> part of file names */
+    int lenient;          /* convert values as Kafka Connect does (floe_ndjson_set_lenient) */
 } floe_datafile_opts;
 
 /* A writer for table metadata m (its current schema and default spec;
@@ -42,6 +43,11 @@ floe_datafile_writer *floe_datafile_writer_new(floe_fileio *io, const floe_ice_m
  * written, and the writer stays usable.  A blank line writes nothing. */
 int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t len, int64_t lineno,
                                floe_err *err);
+
+/* Makes the writer encode and compress its files' pages on a thread of
+ * its own (floe_pq_encoder), overlapping that work with the records'
+ * shredding; the files are the same.  Call before the first write. */
+int floe_datafile_writer_encode_thread(floe_datafile_writer *w, floe_err *err);
 
 /* Records in the current batch. */
 int64_t floe_datafile_writer_rows(const floe_datafile_writer *w);

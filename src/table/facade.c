@@ -13,20 +13,55 @@
 
 #define DEFAULT_WAREHOUSE "./warehouse"
 
+static int parse_kvs(const char *const *kv, int n, floe_props *out, floe_err *err);
+
 floe_catalog_handle *floe_open_catalog(const char *uri, const char *warehouse, floe_err *err) {
-    if (!warehouse || !*warehouse) warehouse = getenv("FLOE_WAREHOUSE");
+    return floe_open_catalog_props(uri, warehouse, NULL, 0, err);
+}
+
+static int is_rest_uri(const char *uri) {
+    return uri && (strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0);
+}
+
+floe_catalog_handle *floe_open_catalog_props(const char *uri, const char *warehouse, const char *const *props,
+                                             int nprops, floe_err *err) {
+    floe_props p;
+    if (parse_kvs(props, nprops, &p, err)) return NULL;
     if (!uri || !*uri) uri = getenv("FLOE_CATALOG");
-    int default_wh = !warehouse || !*warehouse;
-    if (default_wh) warehouse = DEFAULT_WAREHOUSE;
     floe_buf b;
     floe_buf_init(&b);
-    if (!uri || !*uri) {
-        /* The catalog database lives in the warehouse unless told otherwise. */
-        floe_buf_printf(&b, "sqlite:%s/catalog.db", floe_uri_local_path(warehouse));
-        uri = floe_buf_cstr(&b);
+    if (is_rest_uri(uri)) {
+        /* The REST catalog's settings the command line and the environment
+         * give; the server decides where tables go. */
+        static const char *const env[][2] = {
+            {"token", "FLOE_CATALOG_TOKEN"}, {"credential", "FLOE_CATALOG_CREDENTIAL"},
+            {"warehouse", "FLOE_CATALOG_WAREHOUSE"}};
+        for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+            const char *v = getenv(env[i][1]);
+            if (v && *v && !floe_props_get(&p, env[i][0])) floe_props_set(&p, env[i][0], v);
+        }
+        const char *wh = floe_props_get(&p, "warehouse");
+        if (wh) warehouse = wh;
+        if (warehouse && !*warehouse) warehouse = NULL;
+    } else {
+        if (!warehouse || !*warehouse) warehouse = getenv("FLOE_WAREHOUSE");
+        if (!warehouse || !*warehouse) warehouse = DEFAULT_WAREHOUSE;
+        if ((!uri || !*uri) && strstr(warehouse, "://") && strncmp(warehouse, "file://", 7) != 0) {
+            /* A SQLite database cannot live in object storage. */
+            floe_props_free(&p);
+            floe_err_set(err, FLOE_EINVAL, "warehouse %s is not local: name the catalog (--catalog sqlite:PATH, "
+                         "postgresql://... or a REST catalog)", warehouse);
+            return NULL;
+        }
+        if (!uri || !*uri) {
+            /* The catalog database lives in the warehouse unless told otherwise. */
+            floe_buf_printf(&b, "sqlite:%s/catalog.db", floe_uri_local_path(warehouse));
+            uri = floe_buf_cstr(&b);
+        }
     }
-    floe_catalog *c = floe_catalog_open(uri, warehouse, NULL, err);
+    floe_catalog *c = floe_catalog_open(uri, warehouse, &p, err);
     floe_buf_free(&b);
+    floe_props_free(&p);
     if (!c) return NULL;
     floe_catalog_handle *h = floe_xcalloc(1, sizeof *h);
     h->catalog = c;

@@ -4,15 +4,17 @@
  *
  * Input is read in large blocks and cut into lines here (the partitioned
  * writer routes each line on its own).  A batch ends when its first record
- * is commit_interval_ms old (checked after every line, and by waiting for
- * input with poll() so that a quiet pipe still commits on time), when it
- * holds commit_bytes of input, or at end of input; its files are closed
- * and appended with a fresh floe.commit-id.  A record that does not fit
+ * is commit_interval_ms old, when it holds commit_bytes of input, or at
+ * end of input; its files are closed and appended with a fresh
+ * floe.commit-id.  The age is checked every CLOCK_EVERY lines while input
+ * flows (a clock read per line costs more than the bookkeeping around it),
+ * and whenever the buffered input runs out, by waiting for more with poll()
+ * until the deadline, so that a slow or quiet pipe still commits on time.  A record that does not fit
  * aborts the batch, deleting its files, and ends the ingest.
  *
  * A table that does not exist is created (with its namespace) from a schema
- * inferred from the first FLOE_INFER_MAX_RECORDS lines, which are kept and
- * then written like the rest.
+ * inferred from the first FLOE_INFER_MAX_RECORDS lines (autocreate.c),
+ * which are kept and then written like the rest.
  */
 #include "table/ingest.h"
 
@@ -30,6 +32,9 @@
 #define READ_BLOCK ((size_t)1 << 20)
 #define MAX_LINE ((size_t)64 << 20)
 #define DEFAULT_INTERVAL_MS 60000
+/* Lines between two looks at the clock while input is buffered: far below
+ * a millisecond of work, so a commit is never late by more than that. */
+#define CLOCK_EVERY 64
 
 /* ---- lines ---------------------------------------------------------------------- */
 
@@ -42,8 +47,8 @@ typedef struct line_reader {
     int64_t lineno;
 } line_reader;
 
-/* Read after every line: the coarse clock costs a fraction of the precise
- * one, and a few milliseconds do not matter to a commit interval. */
+/* The coarse clock costs a fraction of the precise one, and a few
+ * milliseconds do not matter to a commit interval. */
 static int64_t mono_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
@@ -105,65 +110,6 @@ static int next_line(line_reader *r, int64_t deadline, const char **line, size_t
     }
 }
 
-/* ---- the table ------------------------------------------------------------------ */
-
-/* An existing table's default spec must be the one asked for. */
-static int check_spec(const floe_table *t, const char *terms, floe_err *err) {
-    if (!terms) return 0;
-    const floe_ice_metadata *m = floe_table_meta(t);
-    const floe_ice_partition_spec *have = floe_ice_metadata_spec(m);
-    floe_ice_partition_spec want;
-    memset(&want, 0, sizeof want);
-    if (floe_ice_spec_parse_terms(terms, floe_ice_metadata_schema(m), 0, m->last_partition_id, &want, err))
-        return floe_err_prefix(err, "--partition-by");
-    int same = floe_ice_spec_same(have, &want);
-    floe_ice_spec_free(&want);
-    if (same) return 0;
-    floe_buf b;
-    floe_buf_init(&b);
-    floe_ice_spec_to_json(have, &b);
-    floe_err_set(err, FLOE_EINVAL, "table %s.%s exists with partition spec %s, not '%s'", t->ns, t->name,
-                 floe_buf_cstr(&b), terms);
-    floe_buf_free(&b);
-    return -1;
-}
-
-/* Creates ns.name with a schema inferred from lines[0..n) (the namespace
- * too when missing); a table created meanwhile by someone else is loaded. */
-static floe_table *create_table(floe_catalog *c, const char *ns, const char *name, const char *terms,
-                                const char *const *lines, const size_t *lens, int n, int *created, floe_err *err) {
-    floe_ice_schema *schema = floe_infer_schema(lines, lens, n, err);
-    if (!schema) {
-        floe_err_prefix(err, "creating table %s.%s", ns, name);
-        return NULL;
-    }
-    floe_ice_partition_spec spec;
-    memset(&spec, 0, sizeof spec);
-    floe_table *t = NULL;
-    if (terms && floe_ice_spec_parse_terms(terms, schema, 0, FLOE_ICE_PARTITION_FIELD_ID_START - 1, &spec, err)) {
-        floe_err_prefix(err, "--partition-by");
-        goto done;
-    }
-    if (c->create_namespace(c, ns, NULL, err) && err->code != FLOE_EEXISTS) goto done;
-    floe_table_create req = {schema, terms ? &spec : NULL, NULL, NULL, NULL};
-    floe_table_state st;
-    memset(&st, 0, sizeof st);
-    if (c->create_table(c, ns, name, &req, &st, err) == 0) {
-        t = floe_table_wrap(c, ns, name, &st);
-        *created = 1;
-    } else if (err->code == FLOE_EEXISTS) {
-        t = floe_table_load(c, ns, name, err);
-        if (t && check_spec(t, terms, err)) {
-            floe_table_free(t);
-            t = NULL;
-        }
-    }
-done:
-    floe_ice_spec_free(&spec);
-    floe_ice_schema_free(schema);
-    return t;
-}
-
 /* ---- batches -------------------------------------------------------------------- */
 
 typedef struct ingest {
@@ -174,6 +120,7 @@ typedef struct ingest {
     int64_t interval_ms, commit_bytes;
     int64_t batch_bytes;
     int64_t batch_start;   /* mono_ms() of the batch's first line; -1 when empty */
+    int until_clock;       /* lines before the next look at the clock */
 } ingest;
 
 static int commit(ingest *g, floe_err *err) {
@@ -212,16 +159,19 @@ static int commit(ingest *g, floe_err *err) {
 }
 
 static int write_line(ingest *g, const char *line, size_t len, int64_t lineno, floe_err *err) {
-    if (g->batch_start < 0) g->batch_start = mono_ms();
+    if (g->batch_start < 0) {
+        g->batch_start = mono_ms();
+        g->until_clock = CLOCK_EVERY;
+    }
     g->batch_bytes += (int64_t)len + 1;
     if (floe_datafile_writer_write(g->dw, line, len, lineno, err)) {
         floe_datafile_writer_abort(g->dw);
         return floe_err_prefix(err, "%s", g->name);
     }
-    if ((g->commit_bytes > 0 && g->batch_bytes >= g->commit_bytes) ||
-        (g->batch_start >= 0 && mono_ms() - g->batch_start >= g->interval_ms))
-        return commit(g, err);
-    return 0;
+    if (g->commit_bytes > 0 && g->batch_bytes >= g->commit_bytes) return commit(g, err);
+    if (--g->until_clock > 0) return 0;
+    g->until_clock = CLOCK_EVERY;
+    return mono_ms() - g->batch_start >= g->interval_ms ? commit(g, err) : 0;
 }
 
 static int run(ingest *g, line_reader *r, const char *const *first, const size_t *lens, int nfirst, floe_err *err) {
@@ -230,8 +180,22 @@ static int run(ingest *g, line_reader *r, const char *const *first, const size_t
     for (;;) {
         const char *line;
         size_t len;
-        int64_t deadline = g->batch_start >= 0 ? g->batch_start + g->interval_ms : -1;
-        int got = next_line(r, deadline, &line, &len, err);
+        int got;
+        /* A line already complete in the buffer is cut here, without the
+         * bookkeeping of next_line (which handles everything else). */
+        const uint8_t *start = r->buf.data + r->pos;
+        size_t have = r->buf.len - r->pos;
+        const uint8_t *nl = r->started && have ? memchr(start, '\n', have) : NULL;
+        if (nl && (size_t)(nl - start) <= MAX_LINE) {
+            line = (const char *)start;
+            len = (size_t)(nl - start);
+            r->pos += len + 1;
+            r->lineno++;
+            got = 1;
+        } else {
+            int64_t deadline = g->batch_start >= 0 ? g->batch_start + g->interval_ms : -1;
+            got = next_line(r, deadline, &line, &len, err);
+        }
         if (got < 0) {
             floe_datafile_writer_abort(g->dw);
             return floe_err_prefix(err, "%s", g->name);
@@ -266,7 +230,7 @@ int floe_ingest(floe_catalog_handle *h, const floe_ingest_opts *o, floe_ingest_r
     floe_datafile_writer *dw = NULL;
     floe_table *t = floe_table_load(c, ns, name, err);
     if (t) {
-        if (check_spec(t, terms, err)) goto done;
+        if (floe_table_check_spec(t, terms, err)) goto done;
     } else if (err->code == FLOE_ENOTFOUND) {
         /* Lines for inference: up to the maximum, the end of input, or the
          * commit interval after the first line (a slow stream still gets
@@ -287,14 +251,15 @@ int floe_ingest(floe_catalog_handle *h, const floe_ingest_opts *o, floe_ingest_r
             floe_buf_append(&kept, line, len);
         }
         for (int i = 0; i < nkept; i++) lines[i] = (const char *)kept.data + offs[i];
-        t = create_table(c, ns, name, terms, lines, lens, nkept, &res->created, err);
+        floe_table_autocreate ac = {lines, lens, nkept, terms, NULL, 0, NULL};
+        t = floe_table_create_inferred(c, ns, name, &ac, &res->created, err);
         if (!t) goto done;
     } else {
         goto done;
     }
     dw = floe_datafile_writer_new(t->io, floe_table_meta(t), NULL, err);
     if (!dw) goto done;
-    ingest g = {t, dw, res, input, interval, o->commit_bytes, 0, -1};
+    ingest g = {t, dw, res, input, interval, o->commit_bytes, 0, -1, CLOCK_EVERY};
     rc = run(&g, &r, lines, lens, nkept, err);
 done:
     floe_datafile_writer_free(dw);

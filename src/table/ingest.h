@@ -8,6 +8,7 @@
 
 #include "floe/iceberg.h"
 #include "floe/table.h"
+#include "table/table.h"
 
 /* Records ingest looks at to infer a new table's schema. */
 #define FLOE_INFER_MAX_RECORDS 1000
@@ -25,5 +26,26 @@
  * are skipped (writing them reports the error).  Field ids are assigned in
  * pre-order from 1.  FLOE_EINVAL when no field is found. */
 floe_ice_schema *floe_infer_schema(const char *const *lines, const size_t *lens, int n, floe_err *err);
+
+/* What a table created for its first records gets. */
+typedef struct floe_table_autocreate {
+    const char *const *lines;        /* the first records (NDJSON objects) */
+    const size_t *lens;
+    int n;
+    const char *partition_by;        /* spec terms; NULL or "" = unpartitioned */
+    const char *const *identifier_columns; /* made required and the identifier fields */
+    int nidentifier;
+    const floe_props *props;         /* table properties; may be NULL */
+} floe_table_autocreate;
+
+/* Creates ns.name (and its namespace when missing) with a schema inferred
+ * from o's records; when the table exists already (created meanwhile by
+ * another writer) loads it instead, which must have the asked spec.
+ * *created tells which happened. */
+floe_table *floe_table_create_inferred(floe_catalog *c, const char *ns, const char *name,
+                                       const floe_table_autocreate *o, int *created, floe_err *err);
+/* FLOE_EINVAL unless t's default spec equals the one `terms` describe
+ * (NULL terms: no check). */
+int floe_table_check_spec(const floe_table *t, const char *terms, floe_err *err);
 
 #endif

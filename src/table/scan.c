@@ -250,19 +250,24 @@ static int bytes_cmp(const char *s, const floe_ice_bound *b) {
     return (n > b->n) - (n < b->n);
 }
 
-/* The spec's scope rules for delete file d and a data file. */
-static int delete_applies(const floe_ice_metadata *m, const floe_scan_delete *d, const floe_scan_task *task) {
-    if (d->file.content == FLOE_ICE_CONTENT_POSITION_DELETES) {
-        if (task->data_seq > d->data_seq || !same_partition(&task->file, &d->file)) return 0;
+int floe_scan_delete_may_apply(const floe_ice_metadata *m, const floe_ice_data_file *del, int64_t del_seq,
+                               const floe_ice_data_file *data, int64_t data_seq) {
+    if (del->content == FLOE_ICE_CONTENT_POSITION_DELETES) {
+        if (data_seq > del_seq || !same_partition(data, del)) return 0;
         /* The file_path bounds say which data files the deletes name. */
-        const floe_ice_bound *lo = bound_of(d->file.lower_bounds, d->file.nlower_bounds, FIELD_FILE_PATH);
-        const floe_ice_bound *hi = bound_of(d->file.upper_bounds, d->file.nupper_bounds, FIELD_FILE_PATH);
-        if (lo && bytes_cmp(task->file.file_path, lo) < 0) return 0;
-        if (hi && bytes_cmp(task->file.file_path, hi) > 0) return 0;
+        const floe_ice_bound *lo = bound_of(del->lower_bounds, del->nlower_bounds, FIELD_FILE_PATH);
+        const floe_ice_bound *hi = bound_of(del->upper_bounds, del->nupper_bounds, FIELD_FILE_PATH);
+        if (lo && bytes_cmp(data->file_path, lo) < 0) return 0;
+        if (hi && bytes_cmp(data->file_path, hi) > 0) return 0;
         return 1;
     }
-    if (task->data_seq >= d->data_seq) return 0;
-    return spec_unpartitioned(floe_ice_metadata_spec_by_id(m, d->file.spec_id)) || same_partition(&task->file, &d->file);
+    if (data_seq >= del_seq) return 0;
+    return spec_unpartitioned(floe_ice_metadata_spec_by_id(m, del->spec_id)) || same_partition(data, del);
+}
+
+/* The spec's scope rules for delete file d and a data file. */
+static int delete_applies(const floe_ice_metadata *m, const floe_scan_delete *d, const floe_scan_task *task) {
+    return floe_scan_delete_may_apply(m, &d->file, d->data_seq, &task->file, task->data_seq);
 }
 
 int floe_scan_plan_build(floe_table *t, const floe_scan_request *req, floe_scan_plan *out, floe_err *err) {
@@ -398,6 +403,14 @@ static void delete_rows_free(struct delete_rows *d) {
     floe_buf_free(&d->keys.bytes);
     free(d->keys.slots);
     free(d);
+}
+
+int floe_scan_delete_names(const floe_scan_delete *d, const char *path) {
+    if (d->file.content != FLOE_ICE_CONTENT_POSITION_DELETES) return 0;
+    if (!d->rows) return 1;
+    for (int i = 0; i < d->rows->nruns; i++)
+        if (strcmp(d->rows->runs[i].path, path) == 0) return 1;
+    return 0;
 }
 
 void floe_scan_plan_free(floe_scan_plan *p) {

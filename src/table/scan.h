@@ -71,6 +71,16 @@ typedef struct floe_scan_plan {
 int floe_scan_plan_build(floe_table *t, const floe_scan_request *req, floe_scan_plan *out, floe_err *err);
 void floe_scan_plan_free(floe_scan_plan *p);
 
+/* The spec's scope rules: whether delete file `del` (data sequence number
+ * del_seq) may apply to data file `data` (data sequence number data_seq).
+ * Position deletes are narrowed by their file_path bounds only; which
+ * files they really name is floe_scan_delete_names. */
+int floe_scan_delete_may_apply(const floe_ice_metadata *m, const floe_ice_data_file *del, int64_t del_seq,
+                               const floe_ice_data_file *data, int64_t data_seq);
+/* Whether position delete file d names data file `path`: 0 or 1; 1 when d
+ * has not been read yet (nothing is known); 0 for an equality delete. */
+int floe_scan_delete_names(const floe_scan_delete *d, const char *path);
+
 typedef struct floe_scan_counts {
     int64_t files_read;
     int64_t rows_read;                  /* rows of the files read (until a stop) */

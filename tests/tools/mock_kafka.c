@@ -6,7 +6,8 @@
  * clickstream produced into them.
  *
  *   mock-kafka [--brokers N] [--topic T]... [--partitions P]
- *              [--produce N] [--rate R] [--compression C]
+ *              [--produce N] [--start-id S] [--rate R] [--compression C]
+ *              [--linger MS]
  *
  * The first stdout line is `bootstrap=127.0.0.1:PORT[,...]`; after the
  * records are produced (acknowledged by the cluster) comes `produced=N`.
@@ -15,15 +16,25 @@
  * SIGINT arrives; tying its life to stdin means it dies with the script
  * that started it.
  *
- * Records: N in all, round-robin over the topics, ids 0..N-1 in order, one
- * JSON object per record, keyed by user_id:
+ * Standard input also takes commands, one a line, run once the records of
+ * --produce are out: `produce M [R]` produces M more records (ids going on
+ * from the last one, at R records/s when given, else at --rate) and then
+ * prints `produced=TOTAL`, the count of all records produced so far.  A
+ * test can so hold back the tail of a stream until its consumer is ready.
+ *
+ * Records: N in all, round-robin over the topics, ids S..S+N-1 in order
+ * (S is --start-id, default 0), one JSON object per record, keyed by
+ * user_id:
  *   {"id":7,"ts":"2024-05-01T12:00:00.123Z","user_id":"u000123",
  *    "session_id":"s1f2e3d4","event":"page_view","page":"/products/42",
  *    "referrer":"https://www.google.com/","device":"mobile","country":"DE",
  *    "duration_ms":1234,"price":null}
  * Fields other than id and ts are a pure function of the id, so a test can
  * recompute any record.  ts is the wall clock at production.  R > 0 limits
- * the rate to R records/s.
+ * the rate to R records/s.  --linger is the producer's linger.ms (default
+ * 20): at a limited rate it sets how many records share a message set, and
+ * the mock cluster serves a consumer about one message set per partition
+ * per fetch, so tiny sets make consuming a backlog slow.
  *
  * Limits of the mock cluster in librdkafka 2.0.2: each partition keeps only
  * its newest ~5 MiB (older message sets are dropped silently), and a single
@@ -47,6 +58,10 @@
 static volatile sig_atomic_t stop_signal;
 static int stdin_closed;
 static long delivered, failed;
+/* Standard input not yet taken as command lines. */
+static char inbuf[4096];
+static size_t inlen;
+static const char *linger_ms = "20";
 
 static void on_signal(int sig) { stop_signal = sig; }
 
@@ -55,9 +70,11 @@ static int should_stop(int wait_ms) {
     struct pollfd pfd = {.fd = 0, .events = POLLIN};
     int r = poll(&pfd, 1, wait_ms);
     if (r > 0) {
-        char buf[256];
-        ssize_t n = read(0, buf, sizeof buf);
+        /* A full buffer without a newline is no command: drop it. */
+        if (inlen == sizeof inbuf) inlen = 0;
+        ssize_t n = read(0, inbuf + inlen, sizeof inbuf - inlen);
         if (n <= 0) stdin_closed = 1;
+        else inlen += (size_t)n;
     } else if (r < 0 && errno != EINTR) {
         stdin_closed = 1;
     }
@@ -67,7 +84,9 @@ static int should_stop(int wait_ms) {
 static void usage(void) {
     fprintf(stderr,
             "usage: mock-kafka [--brokers N] [--topic T]... [--partitions P]\n"
-            "                  [--produce N] [--rate R] [--compression none|gzip|snappy|lz4|zstd]\n");
+            "                  [--produce N] [--start-id S] [--rate R]\n"
+            "                  [--compression none|gzip|snappy|lz4|zstd] [--linger MS]\n"
+            "stdin commands: produce M [R]\n");
     exit(2);
 }
 
@@ -147,14 +166,15 @@ static int64_t mono_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* Produces n records over the topics at the given rate (0: unlimited).
- * Returns 0 when all were acknowledged. */
-static int produce(const char *bootstrap, char **topics, int ntopics, long n, long rate,
+/* Produces n records, ids first..first+n-1, over the topics at the given
+ * rate (0: unlimited).  Returns 0 when all were acknowledged. */
+static int produce(const char *bootstrap, char **topics, int ntopics, long first, long n, long rate,
                    const char *compression) {
+    delivered = failed = 0;
     char why[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     const char *settings[][2] = {{"bootstrap.servers", bootstrap}, {"compression.codec", compression},
-                                 {"linger.ms", "20"}, {"partitioner", "murmur2_random"},
+                                 {"linger.ms", linger_ms}, {"partitioner", "murmur2_random"},
                                  {"queue.buffering.max.kbytes", "262144"}};
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
         if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], why, sizeof why) != RD_KAFKA_CONF_OK) {
@@ -170,17 +190,18 @@ static int produce(const char *bootstrap, char **topics, int ntopics, long n, lo
         return -1;
     }
     int64_t t0 = mono_ns();
-    long id;
-    for (id = 0; id < n; id++) {
+    long i;
+    for (i = 0; i < n; i++) {
+        long id = first + i;
         if (rate > 0) {
-            int64_t due = t0 + (int64_t)((double)id * 1e9 / (double)rate);
+            int64_t due = t0 + (int64_t)((double)i * 1e9 / (double)rate);
             int64_t now = mono_ns();
             if (due > now) {
                 struct timespec d = {(time_t)((due - now) / 1000000000), (long)((due - now) % 1000000000)};
                 nanosleep(&d, NULL);
             }
         }
-        if (id % 1000 == 0 && should_stop(0)) break;
+        if (i % 1000 == 0 && should_stop(0)) break;
         char val[512], key[16];
         int len = make_record(id, val, sizeof val, key, sizeof key);
         rd_kafka_resp_err_t e;
@@ -197,7 +218,7 @@ static int produce(const char *bootstrap, char **topics, int ntopics, long n, lo
     }
     while (rd_kafka_outq_len(p) > 0 && !should_stop(0)) rd_kafka_flush(p, 100);
     rd_kafka_destroy(p);
-    if (id < n || delivered != n) {
+    if (i < n || delivered != n) {
         if (!stop_signal && !stdin_closed)
             fprintf(stderr, "mock-kafka: %ld of %ld records delivered, %ld failed\n", delivered, n, failed);
         return -1;
@@ -205,8 +226,40 @@ static int produce(const char *bootstrap, char **topics, int ntopics, long n, lo
     return 0;
 }
 
+/* Runs the complete command lines waiting in inbuf: `produce M [R]`. */
+static void run_commands(const char *bootstrap, char **topics, int ntopics, long start_id, long *total,
+                         long rate, const char *compression) {
+    char *nl;
+    while ((nl = memchr(inbuf, '\n', inlen)) != NULL) {
+        char line[sizeof inbuf];
+        size_t len = (size_t)(nl - inbuf);
+        memcpy(line, inbuf, len);
+        line[len] = 0;
+        inlen -= len + 1;
+        memmove(inbuf, nl + 1, inlen);
+        long m = 0, r = rate;
+        char extra;
+        int got = sscanf(line, "produce %ld %ld %c", &m, &r, &extra);
+        if (got < 1 || got > 2 || m < 0 || r < 0) {
+            if (line[strspn(line, " \t\r")]) fprintf(stderr, "mock-kafka: unknown command '%s' (produce M [R])\n", line);
+            continue;
+        }
+        if (ntopics == 0) {
+            fprintf(stderr, "mock-kafka: produce needs a --topic\n");
+            continue;
+        }
+        if (produce(bootstrap, topics, ntopics, start_id + *total, m, r, compression) == 0) {
+            *total += m;
+            printf("produced=%ld\n", *total);
+            fflush(stdout);
+        } else if (stop_signal || stdin_closed) {
+            return;
+        }
+    }
+}
+
 int main(int argc, char **argv) {
-    long brokers = 1, partitions = 1, nproduce = 0, rate = 0;
+    long brokers = 1, partitions = 1, nproduce = 0, rate = 0, start_id = 0;
     const char *compression = "lz4";
     char **topics = calloc((size_t)argc, sizeof *topics);
     int ntopics = 0;
@@ -217,6 +270,8 @@ int main(int argc, char **argv) {
         else if (strcmp(a, "--partitions") == 0) partitions = parse_num(a, v, 1), i++;
         else if (strcmp(a, "--produce") == 0) nproduce = parse_num(a, v, 0), i++;
         else if (strcmp(a, "--rate") == 0) rate = parse_num(a, v, 0), i++;
+        else if (strcmp(a, "--start-id") == 0) start_id = parse_num(a, v, 0), i++;
+        else if (strcmp(a, "--linger") == 0) parse_num(a, v, 0), linger_ms = argv[++i];
         else if (strcmp(a, "--topic") == 0 && v) topics[ntopics++] = argv[++i];
         else if (strcmp(a, "--compression") == 0 && v) compression = argv[++i];
         else usage();
@@ -263,15 +318,18 @@ int main(int argc, char **argv) {
         printf("bootstrap=%s\n", bootstrap);
         fflush(stdout);
     }
+    long total = 0;
     if (rc == 0 && nproduce > 0) {
-        if (produce(bootstrap, topics, ntopics, nproduce, rate, compression) == 0) {
-            printf("produced=%ld\n", nproduce);
+        if (produce(bootstrap, topics, ntopics, start_id, nproduce, rate, compression) == 0) {
+            total = nproduce;
+            printf("produced=%ld\n", total);
             fflush(stdout);
         } else if (!stop_signal && !stdin_closed) {
             rc = 1;
         }
     }
     while (rc == 0 && !should_stop(200)) {
+        run_commands(bootstrap, topics, ntopics, start_id, &total, rate, compression);
     }
     rd_kafka_mock_cluster_destroy(mc);
     rd_kafka_destroy(rk);

@@ -244,7 +244,7 @@ TEST(test_roll_lru_abort) {
     wfix_close(&fx);
 
     /* one open file at most: alternating partitions close each other */
-    floe_datafile_opts o = {1, 7};
+    floe_datafile_opts o = {.max_open_files = 1, .task_id = 7};
     if (wfix_open(&fx, "country", NULL, &o)) return;
     static const char *const alt[] = {"{\"country\":\"A\"}", "{\"country\":\"B\"}", "{\"country\":\"A\"}"};
     CHECK_OK(write_lines(fx.w, alt, 3, &err), &err);

@@ -831,8 +831,31 @@ TEST(write_fd_pipe_spanning_blocks) {
 
 TEST(cleanup) { floe_buf_free(&W.log); }
 
+/* Kafka Connect's conversions, for the streaming pipeline. */
+TEST(lenient_mode) {
+    floe_pq_schema *sc = floe_pq_schema_new("schema");
+    str_leaf(sc->root, "s", FLOE_PQ_OPTIONAL);
+    leaf(sc->root, "l", FLOE_PQ_OPTIONAL, FLOE_PQ_INT64);
+    leaf(sc->root, "b", FLOE_PQ_OPTIONAL, FLOE_PQ_BOOLEAN);
+    leaf(sc->root, "d", FLOE_PQ_OPTIONAL, FLOE_PQ_DOUBLE);
+    floe_ndjson *s = open_schema(sc);
+    /* strict by default */
+    CHECK(strncmp(shred(s, "{\"s\":12.5}"), "ERR", 3) == 0);
+    CHECK(strncmp(shred(s, "{\"l\":\"17\"}"), "ERR", 3) == 0);
+    floe_ndjson_set_lenient(s, 1);
+    CHECK_EQ_STR(shred(s, "{\"s\":12.50,\"l\":\"17\",\"b\":\"true\",\"d\":\"-2.5e1\"}"),
+                 "L0 '12.50' r0 L1 17 r0 L2 true r0 L3 -25 r0");
+    CHECK_EQ_STR(shred(s, "{\"s\":false}"), "L0 'false' r0 L1 null d0 r0 L2 null d0 r0 L3 null d0 r0");
+    /* what no conversion makes fit is still an error naming the field */
+    const char *e = shred(s, "{\"l\":\"x17\"}");
+    CHECK(strncmp(e, "ERR", 3) == 0 && strstr(e, "'l'") != NULL);
+    CHECK(strncmp(shred(s, "{\"s\":{\"a\":1}}"), "ERR", 3) == 0);
+    floe_ndjson_free(s);
+    floe_pq_schema_free(sc);
+}
+
 TEST_MAIN(T(flat_fields_any_order_missing_and_null), T(field_name_matching), T(unknown_fields_are_skipped_and_counted), T(nested_structs),
           T(three_level_lists), T(lists_of_structs_and_lists), T(unannotated_repeated_and_legacy_lists), T(maps),
           T(integers), T(floats_and_doubles), T(decimals), T(dates_times_timestamps), T(strings_and_escapes),
           T(uuid_and_binary), T(invalid_json_and_lines), T(writer_failure_propagates), T(unsupported_schemas),
-          T(write_fd_lines_and_bad_records), T(write_fd_long_lines), T(write_fd_pipe_spanning_blocks), T(cleanup))
+          T(write_fd_lines_and_bad_records), T(write_fd_long_lines), T(write_fd_pipe_spanning_blocks), T(lenient_mode), T(cleanup))

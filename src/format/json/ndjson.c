@@ -145,6 +145,7 @@ struct floe_ndjson {
     floe_buf sbuf;       /* converted bytes: base64, wide decimals, number text for strtod */
     floe_buf rbuf;       /* write_fd's read buffer */
     size_t max_line;
+    int lenient;         /* Kafka Connect's conversions (floe_ndjson_set_lenient) */
     int64_t rows, unknown, bad;
 };
 
@@ -676,8 +677,10 @@ static int write_leaf(cur *c, const plan *n, const tok *t, int key, int rep) {
     const char *p;
     size_t len;
     int64_t v;
-    /* Key text that spells a number is that number for the number-like kinds. */
-    if (key && n->vk != V_STRING && n->vk != V_BOOL && n->vk != V_UUID && n->vk != V_BINARY) {
+    /* Key text that spells a number is that number for the number-like
+     * kinds; so is any string in lenient mode. */
+    if ((key || (s->lenient && t->t == T_STR)) && n->vk != V_STRING && n->vk != V_BOOL && n->vk != V_UUID &&
+        n->vk != V_BINARY) {
         tok_text(s, t, &p, &len);
         if (text_number(p, len, t, &nt)) t = &nt;
     }
@@ -687,7 +690,7 @@ static int write_leaf(cur *c, const plan *n, const tok *t, int key, int rep) {
             floe_pq_write_bool(c->w, n->leaf, t->t == T_TRUE, rep);
             return 0;
         }
-        if (key) {
+        if (key || (s->lenient && t->t == T_STR)) {
             tok_text(s, t, &p, &len);
             if ((len == 4 && memcmp(p, "true", 4) == 0) || (len == 5 && memcmp(p, "false", 5) == 0)) {
                 floe_pq_write_bool(c->w, n->leaf, len == 4, rep);
@@ -763,6 +766,11 @@ static int write_leaf(cur *c, const plan *n, const tok *t, int key, int rep) {
         else floe_pq_write_i64(c->w, n->leaf, v, rep);
         return 0;
     case V_STRING:
+        if (s->lenient && (t->t == T_NUM || t->t == T_TRUE || t->t == T_FALSE)) {
+            /* the value's JSON text, as the connector's toString gives it */
+            floe_pq_write_bytes(c->w, n->leaf, t->raw, (uint32_t)(t->rawend - t->raw), rep);
+            return 0;
+        }
         if (t->t != T_STR) break;
         tok_text(s, t, &p, &len);
         floe_pq_write_bytes(c->w, n->leaf, p, (uint32_t)len, rep);
@@ -1621,6 +1629,8 @@ floe_ndjson *floe_ndjson_new(const floe_pq_schema *schema, floe_pq_writer *w, fl
 }
 
 void floe_ndjson_set_writer(floe_ndjson *s, floe_pq_writer *w) { s->w = w; }
+void floe_ndjson_set_lenient(floe_ndjson *s, int on) { s->lenient = on != 0; }
+
 void floe_ndjson_set_max_line(floe_ndjson *s, size_t bytes) { s->max_line = bytes ? bytes : 1; }
 int64_t floe_ndjson_rows(const floe_ndjson *s) { return s->rows; }
 int64_t floe_ndjson_unknown_fields(const floe_ndjson *s) { return s->unknown; }

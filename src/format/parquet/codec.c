@@ -36,10 +36,16 @@
 
 #include <stdlib.h>
 
-/* Default levels for "level 0": zstd's own default, zlib's default, and the
+/* Default levels for "level 0": zstd level 1, zlib's default, and the
  * brotli quality parquet-cpp uses (11, brotli's default, is far too slow for
- * a streaming writer). */
-#define ZSTD_DEFAULT_LEVEL 3
+ * a streaming writer).
+ * zstd's own default (and parquet-mr's, Iceberg's and DuckDB's) is level 3.
+ * floe writes level 1 instead, deliberately: on Parquet pages (dictionary
+ * indices, PLAIN numbers, short strings) level 3 costs about twice the time
+ * of level 1 for a file about 3% smaller (bench/README.md), and compression
+ * was half of floe's ingest time at level 3.  --level and the table
+ * property write.parquet.compression-level still choose any level. */
+#define ZSTD_DEFAULT_LEVEL 1
 #define BROTLI_DEFAULT_QUALITY_FLOE 8
 
 struct floe_codec_ctx {

@@ -50,6 +50,7 @@ void floe_pq_dict_init(floe_pq_dict *d, int physical, int32_t type_length) {
     d->fixed_len = physical == FLOE_PQ_INT96 ? 12 : physical == FLOE_PQ_FIXED_LEN_BYTE_ARRAY ? (uint32_t)type_length : 0;
     d->bits = MIN_BITS;
     d->slots = floe_xcalloc((size_t)1 << MIN_BITS, sizeof *d->slots);
+    d->grow_limit = SIZE_MAX;
 }
 
 void floe_pq_dict_free(floe_pq_dict *d) {
@@ -80,11 +81,14 @@ size_t floe_pq_dict_memory(const floe_pq_dict *d) {
 
 /* Doubles the table and reinserts in index order (see dict.h for why the
  * order matters), each slot rebuilt from the entry's PLAIN bytes, which are
- * in index order already. */
+ * in index order already.  The table is reallocated in place rather than
+ * freed and allocated anew: a large one then keeps its pages and only its
+ * new half is fresh memory (page faults were a visible part of the cost of
+ * a dictionary growing to its limit). */
 static void grow(floe_pq_dict *d) {
-    free(d->slots);
     d->bits++;
-    d->slots = floe_xcalloc((size_t)1 << d->bits, sizeof *d->slots);
+    d->slots = floe_xrealloc(d->slots, sizeof *d->slots << d->bits);
+    memset(d->slots, 0, sizeof *d->slots << d->bits);
     for (uint32_t i = 0; i < d->count; i++) {
         floe_pq_dict_slot sl = entry_slot(d, i);
         place(d, &sl);
@@ -94,7 +98,9 @@ static void grow(floe_pq_dict *d) {
 static uint32_t added(floe_pq_dict *d, size_t slot, uint64_t key, uint32_t tag) {
     uint32_t idx = d->count++;
     d->slots[slot] = (floe_pq_dict_slot){key, idx + 1, tag};
-    if ((size_t)d->count * 2 > ((size_t)1 << d->bits)) grow(d);
+    size_t nslots = (size_t)1 << d->bits;
+    if ((size_t)d->count * 2 > nslots && (d->plain.len <= d->grow_limit || (size_t)d->count * 4 >= nslots * 3))
+        grow(d);
     return idx;
 }
 
@@ -231,5 +237,8 @@ static size_t encode_strings(floe_pq_dict *d, const uint8_t *plain, size_t n, ui
 }
 
 size_t floe_pq_dict_encode(floe_pq_dict *d, const uint8_t *plain, size_t n, uint32_t *ids, size_t limit) {
-    return d->width ? encode_numbers(d, plain, n, ids, limit) : encode_strings(d, plain, n, ids, limit);
+    d->grow_limit = limit;
+    size_t r = d->width ? encode_numbers(d, plain, n, ids, limit) : encode_strings(d, plain, n, ids, limit);
+    d->grow_limit = SIZE_MAX;
+    return r;
 }

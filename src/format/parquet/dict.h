@@ -53,6 +53,11 @@ typedef struct floe_pq_dict {
     floe_buf plain;          /* the dictionary page's PLAIN bytes */
     size_t *offs;            /* byte strings: entry -> offset of its bytes in plain */
     size_t offs_cap;
+    /* While floe_pq_dict_encode runs: its size limit.  Beyond it the encode
+     * stops within a block, so the table is not doubled for those last few
+     * entries (it stays under 3/4 full); the doubling would only touch
+     * fresh memory for a dictionary about to be given up. */
+    size_t grow_limit;
 } floe_pq_dict;
 
 /* physical selects how values are keyed (BOOLEAN has no dictionary);

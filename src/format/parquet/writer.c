@@ -62,6 +62,10 @@
  *  - Row group: when full (or at close) every column's last page is
  *    encoded and the chunks are handed to the callback in leaf order; the
  *    footer's metadata for them is kept in an arena until close.
+ *  - Encoding a full page (dictionary lookups, statistics, compression) is
+ *    most of the writer's work.  With opts.encoder it runs on the encoder's
+ *    thread while the caller goes on writing records (see "background
+ *    encoding"); the bytes written are the same.
  *
  * Values are stored in host byte order as PLAIN bytes, so the host must be
  * little-endian (checked below).
@@ -76,6 +80,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +116,10 @@ typedef struct col {
     int dict_on;      /* the current page is to be dictionary-encoded */
     uint32_t width;   /* PLAIN bytes of a fixed-width value; 0 for BYTE_ARRAY, BOOLEAN */
     int64_t start_row; /* the record that started in this column, -1 if none */
+    /* The fast path's two limits (fast_limits): below both, a record start
+     * neither cuts the page nor needs room in the level arrays or in
+     * `plain` (FAST_ROOM bytes). */
+    size_t fast_nlev, fast_plain;
     /* the current page */
     size_t nlev, lev_cap;
     uint32_t *def, *rep;
@@ -144,6 +153,16 @@ typedef struct col {
     int64_t chunk_uncompressed, chunk_values, chunk_nulls, chunk_nans;
     int npages[NKINDS];
     floe_pq_minmax_acc chunk_mm;
+
+    /* With an encoder (see "Background encoding"): the page buffers the
+     * column continues in while its previous page is encoded, that page's
+     * job, and the encoding state's memory as of its last job. */
+    uint32_t *spare_def, *spare_rep;
+    size_t spare_lev_cap;
+    floe_buf spare_plain;
+    struct page_job *job;
+    int busy;         /* a page of this column is with the encoder (encoder lock) */
+    size_t enc_mem;   /* (encoder lock) */
 
     /* the file */
     floe_pq_minmax_acc file_mm;
@@ -190,6 +209,10 @@ struct floe_pq_writer {
     floe_pq_kv *kv;
     int nkv, kv_cap;
     char *created_by;
+
+    floe_pq_encoder *enc; /* NULL: pages are encoded by the caller */
+    int inflight;         /* pages with the encoder (encoder lock) */
+    int enc_failed;       /* the encoder failed a page; w->fail says why (encoder lock) */
 };
 
 void floe_pq_writer_opts_default(floe_pq_writer_opts *o) {
@@ -223,11 +246,16 @@ static int report_failure(const floe_pq_writer *w, floe_err *err) {
     return floe_err_set(err, w->fail.code ? w->fail.code : FLOE_EIO, "%s", w->fail.msg);
 }
 
+static void fast_limits(col *c);
+
 /* Marks the writer dead (failed or closed): its columns' zero limits send
  * every later record start to the slow path, which reports the misuse. */
 static void set_dead(floe_pq_writer *w) {
     w->dead = 1;
-    for (int i = 0; i < w->ncols; i++) w->cols[i].row_limit = w->cols[i].raw_limit = 0;
+    for (int i = 0; i < w->ncols; i++) {
+        w->cols[i].row_limit = w->cols[i].raw_limit = 0;
+        fast_limits(&w->cols[i]);
+    }
 }
 
 /* A failure of the output or of the encoder: sticky. */
@@ -257,11 +285,24 @@ static void grow_u32(uint32_t **a, size_t *cap, size_t need) {
     *cap = n;
 }
 
+/* The most `plain` bytes a fast-path write appends (a BYTE_ARRAY value of
+ * up to 16 bytes and its length). */
+#define FAST_ROOM 20
+
+/* Folds the page limits and the buffers' room into the fast path's two
+ * comparisons; redone whenever any of them changes. */
+static void fast_limits(col *c) {
+    c->fast_nlev = c->row_limit < c->lev_cap ? c->row_limit : c->lev_cap;
+    size_t room = c->plain.cap >= FAST_ROOM ? c->plain.cap - FAST_ROOM + 1 : 0;
+    c->fast_plain = c->raw_limit < room ? c->raw_limit : room;
+}
+
 static void grow_levels(col *c) {
     size_t cap = c->lev_cap ? c->lev_cap * 2 : 1024;
     if (c->max_def) c->def = floe_xrealloc(c->def, cap * sizeof *c->def);
     if (c->max_rep) c->rep = floe_xrealloc(c->rep, cap * sizeof *c->rep);
     c->lev_cap = cap;
+    fast_limits(c);
 }
 
 static HOT_INLINE void push_level(col *c, int def, int rep) {
@@ -320,8 +361,16 @@ static void put_levels(floe_buf *p, const uint32_t *lv, size_t n, int bits) {
     memcpy(p->data + at, &len, 4);
 }
 
-/* The distinct dictionary entries among the page's indices. */
-static size_t distinct_ids(col *c) {
+/* A full page as encode_page takes it: the column's buffers, or with an
+ * encoder the buffers handed over with the page. */
+typedef struct page_src {
+    const uint32_t *def, *rep;
+    const uint8_t *plain;
+    size_t plain_len, nlev, nvals;
+} page_src;
+
+/* The distinct dictionary entries among the page's nvals indices. */
+static size_t distinct_ids(col *c, size_t nvals) {
     if (c->seen_cap < c->dict.count) {
         size_t old = c->seen_cap;
         grow_u32(&c->seen, &c->seen_cap, c->dict.count);
@@ -333,7 +382,7 @@ static size_t distinct_ids(col *c) {
     }
     if (c->distinct_cap < c->dict.count) grow_u32(&c->distinct, &c->distinct_cap, c->dict.count);
     size_t k = 0;
-    for (size_t i = 0; i < c->nvals; i++) {
+    for (size_t i = 0; i < nvals; i++) {
         uint32_t id = c->ids[i];
         if (c->seen[id] != c->epoch) {
             c->seen[id] = c->epoch;
@@ -343,16 +392,16 @@ static size_t distinct_ids(col *c) {
     return k;
 }
 
-static void page_minmax(col *c, int kind, floe_pq_page_minmax *mm) {
+static void page_minmax(col *c, const page_src *s, int kind, floe_pq_page_minmax *mm) {
     mm->has = 0;
     mm->nan_count = 0;
-    if (c->nvals == 0 || c->order == FLOE_PQ_ORD_NONE) return;
+    if (s->nvals == 0 || c->order == FLOE_PQ_ORD_NONE) return;
     if (c->physical == FLOE_PQ_BOOLEAN) {
-        floe_pq_minmax_fixed(FLOE_PQ_ORD_BOOL, c->plain.data, 1, NULL, c->nvals, mm);
+        floe_pq_minmax_fixed(FLOE_PQ_ORD_BOOL, s->plain, 1, NULL, s->nvals, mm);
     } else if (kind == KIND_DICT && !c->dict.width) {
         /* Byte strings compare each distinct entry once; numbers go through
          * their PLAIN values below, so NaNs are counted per value. */
-        size_t k = distinct_ids(c);
+        size_t k = distinct_ids(c, s->nvals);
         if (c->width) {
             /* fixed-length entries lie back to back in the dictionary's PLAIN bytes */
             floe_pq_minmax_fixed(c->order, c->dict.plain.data, c->width, c->distinct, k, mm);
@@ -360,9 +409,9 @@ static void page_minmax(col *c, int kind, floe_pq_page_minmax *mm) {
             floe_pq_minmax_dict_bytes(c->order, &c->dict, c->distinct, k, mm);
         }
     } else if (c->width) {
-        floe_pq_minmax_fixed(c->order, c->plain.data, c->width, NULL, c->nvals, mm);
+        floe_pq_minmax_fixed(c->order, s->plain, c->width, NULL, s->nvals, mm);
     } else {
-        floe_pq_minmax_plain_bytes(c->order, c->plain.data, c->nvals, mm);
+        floe_pq_minmax_plain_bytes(c->order, s->plain, s->nvals, mm);
     }
 }
 
@@ -397,7 +446,8 @@ static void fill_statistics(floe_pq_writer *w, const col *c, floe_pq_statistics 
 }
 
 /* Compresses src[0..n) and appends header + data to `out`; returns the
- * header's length, or -1. */
+ * header's length, or -1 with w->fail set (the caller marks the writer
+ * failed: this may run on the encoder's thread). */
 static int64_t put_page(floe_pq_writer *w, col *c, floe_pq_page_header *h, const uint8_t *src, size_t n,
                         floe_buf *out) {
     const uint8_t *data = src;
@@ -406,7 +456,6 @@ static int64_t put_page(floe_pq_writer *w, col *c, floe_pq_page_header *h, const
         w->cpage.len = 0;
         if (floe_codec_compress(w->codec, w->opts.codec, w->opts.level, src, n, &w->cpage, &w->fail)) {
             floe_err_prefix(&w->fail, "column '%s'", c->name);
-            set_failed(w);
             return -1;
         }
         data = w->cpage.data;
@@ -415,7 +464,6 @@ static int64_t put_page(floe_pq_writer *w, col *c, floe_pq_page_header *h, const
     if (n > INT32_MAX || dn > INT32_MAX) {
         floe_err_set(&w->fail, FLOE_EUNSUPPORTED, "column '%s': a page of %zu bytes exceeds Parquet's 2 GiB limit",
                      c->name, n);
-        set_failed(w);
         return -1;
     }
     h->uncompressed_page_size = (int32_t)n;
@@ -443,40 +491,44 @@ static void pack_booleans(const uint8_t *v, size_t n, floe_buf *p) {
     p->len = (size_t)(o - p->data);
 }
 
-static void put_values(const floe_pq_writer *w, col *c, floe_buf *p, int *kind) {
+static void put_values(const floe_pq_writer *w, col *c, const page_src *s, floe_buf *p, int *kind) {
     *kind = KIND_PLAIN;
     if (c->physical == FLOE_PQ_BOOLEAN) {
-        pack_booleans(c->plain.data, c->nvals, p);
-    } else if (w->opts.delta_ints && c->nvals && c->physical == FLOE_PQ_INT32) {
-        floe_delta_encode32((const int32_t *)(const void *)c->plain.data, c->nvals, p);
+        pack_booleans(s->plain, s->nvals, p);
+    } else if (w->opts.delta_ints && s->nvals && c->physical == FLOE_PQ_INT32) {
+        floe_delta_encode32((const int32_t *)(const void *)s->plain, s->nvals, p);
         *kind = KIND_DELTA;
-    } else if (w->opts.delta_ints && c->nvals && c->physical == FLOE_PQ_INT64) {
-        floe_delta_encode((const int64_t *)(const void *)c->plain.data, c->nvals, p);
+    } else if (w->opts.delta_ints && s->nvals && c->physical == FLOE_PQ_INT64) {
+        floe_delta_encode((const int64_t *)(const void *)s->plain, s->nvals, p);
         *kind = KIND_DELTA;
     } else {
-        floe_buf_append(p, c->plain.data, c->plain.len);
+        floe_buf_append(p, s->plain, s->plain_len);
     }
 }
 
-/* Encodes the column's buffered page into its chunk and empties the page. */
-static int encode_page(floe_pq_writer *w, col *c) {
+/* Encodes page s of column c into the column's chunk.  Touches only the
+ * column's encoding state (dictionary, chunk, chunk statistics) and the
+ * writer's encoding buffers, never the page buffers the write calls fill,
+ * so that with an encoder it runs on the encoder's thread.  -1 with
+ * w->fail set; the caller marks the writer failed. */
+static int encode_page(floe_pq_writer *w, col *c, const page_src *s) {
     floe_buf *p = &w->page;
     p->len = 0;
-    if (c->max_rep) put_levels(p, c->rep, c->nlev, c->rep_bits);
-    if (c->max_def) put_levels(p, c->def, c->nlev, c->def_bits);
+    if (c->max_rep) put_levels(p, s->rep, s->nlev, c->rep_bits);
+    if (c->max_def) put_levels(p, s->def, s->nlev, c->def_bits);
     size_t vstart = p->len;
     int kind = KIND_PLAIN;
-    if (c->dict_on && c->nvals) {
+    if (c->dict_on && s->nvals) {
         uint32_t before = c->dict.count;
-        if (c->ids_cap < c->nvals) grow_u32(&c->ids, &c->ids_cap, c->nvals);
-        if (floe_pq_dict_encode(&c->dict, c->plain.data, c->nvals, c->ids, w->opts.dict_size_limit) < c->nvals) {
+        if (c->ids_cap < s->nvals) grow_u32(&c->ids, &c->ids_cap, s->nvals);
+        if (floe_pq_dict_encode(&c->dict, s->plain, s->nvals, c->ids, w->opts.dict_size_limit) < s->nvals) {
             dict_fallback(c, before); /* the dictionary would exceed its limit */
         } else {
             int bw = floe_bit_width(c->dict.count - 1);
             floe_buf_putc(p, (uint8_t)bw);
-            floe_rle_encode(c->ids, c->nvals, bw, p);
+            floe_rle_encode(c->ids, s->nvals, bw, p);
             kind = KIND_DICT;
-            if (!c->dict_used && c->dict.plain.len + (p->len - vstart) >= c->plain.len) {
+            if (!c->dict_used && c->dict.plain.len + (p->len - vstart) >= s->plain_len) {
                 p->len = vstart;
                 dict_fallback(c, before);
                 kind = KIND_PLAIN;
@@ -486,23 +538,22 @@ static int encode_page(floe_pq_writer *w, col *c) {
     /* An all-null page of a dictionary column carries no values and is
      * written PLAIN, so it never needs a dictionary page. */
     if (kind == KIND_DICT) c->dict_used = 1;
-    else put_values(w, c, p, &kind);
+    else put_values(w, c, s, p, &kind);
 
     floe_pq_page_minmax mm;
-    page_minmax(c, kind, &mm);
-    int64_t nulls = (int64_t)(c->nlev - c->nvals);
+    page_minmax(c, s, kind, &mm);
+    int64_t nulls = (int64_t)(s->nlev - s->nvals);
 
     floe_pq_page_header h;
     memset(&h, 0, sizeof h);
     h.type = FLOE_PQ_PAGE_DATA;
     h.has_data = 1;
-    if (c->nlev > INT32_MAX) {
+    if (s->nlev > INT32_MAX) {
         floe_err_set(&w->fail, FLOE_EUNSUPPORTED, "column '%s': a page of %zu values exceeds Parquet's limit",
-                     c->name, c->nlev);
-        set_failed(w);
+                     c->name, s->nlev);
         return -1;
     }
-    h.data.num_values = (int32_t)c->nlev;
+    h.data.num_values = (int32_t)s->nlev;
     h.data.encoding = kind_encoding[kind];
     h.data.definition_level_encoding = FLOE_PQ_ENC_RLE;
     h.data.repetition_level_encoding = FLOE_PQ_ENC_RLE;
@@ -514,12 +565,186 @@ static int encode_page(floe_pq_writer *w, col *c) {
     c->chunk_uncompressed += hlen + (int64_t)p->len;
     w->chunk_bytes += c->chunk.len - before;
 
-    c->chunk_values += (int64_t)c->nlev;
+    c->chunk_values += (int64_t)s->nlev;
     c->chunk_nulls += nulls;
     c->chunk_nans += mm.nan_count;
     c->npages[kind]++;
     if (mm.has) floe_pq_acc_merge(&c->chunk_mm, c->order, mm.min, mm.min_len, mm.max, mm.max_len);
+    return 0;
+}
 
+/* ---- background encoding --------------------------------------------------- */
+
+/*
+ * With an encoder (opts.encoder), a page cut hands the column's full page
+ * buffers to the encoder's thread as a job, and the column goes on in its
+ * spare buffers (those of its previous page, which the encoder gives
+ * back).  A column has at most one page with the encoder, so a cut first
+ * waits for the column's previous page, and the pages of a column are
+ * encoded in the order they were cut.  The encoder runs encode_page, which
+ * touches only the column's encoding state (dictionary, chunk, chunk
+ * statistics) and the writer's encoding buffers; this thread touches those
+ * only after drain() has waited for every page of the writer (row group
+ * flush and size checks, close, free), so every page is encoded exactly as
+ * without an encoder and the file's bytes are the same.  The encoder's
+ * lock guards its queue and the fields marked "encoder lock", and orders
+ * every hand-over between the threads.  A failed page (compression) is
+ * reported by the next cut or drain.
+ */
+typedef struct page_job {
+    floe_pq_writer *w;
+    col *c;
+    uint32_t *def, *rep;
+    size_t lev_cap;
+    floe_buf plain;
+    size_t nlev, nvals;
+    struct page_job *next;
+} page_job;
+
+struct floe_pq_encoder {
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a job was queued, or stop */
+    pthread_cond_t done; /* a job was finished */
+    page_job *head, *tail;
+    int stop;
+    pthread_t thread;
+};
+
+/* Memory of the column's encoding state. */
+static size_t enc_memory(const col *c) {
+    return (c->ids_cap + c->seen_cap + c->distinct_cap) * 4 + c->chunk.cap + floe_pq_dict_memory(&c->dict) +
+           c->chunk_mm.min.cap + c->chunk_mm.max.cap;
+}
+
+static void *encoder_main(void *arg) {
+    floe_pq_encoder *e = arg;
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        while (!e->head && !e->stop) pthread_cond_wait(&e->work, &e->mu);
+        page_job *j = e->head;
+        if (!j) break; /* stopped, and nothing is left */
+        e->head = j->next;
+        if (!e->head) e->tail = NULL;
+        floe_pq_writer *w = j->w;
+        col *c = j->c;
+        int skip = w->enc_failed; /* the writer is failing: its pages no longer matter */
+        pthread_mutex_unlock(&e->mu);
+        int rc = 0;
+        size_t mem = 0;
+        if (!skip) {
+            page_src s = {j->def, j->rep, j->plain.data, j->plain.len, j->nlev, j->nvals};
+            rc = encode_page(w, c, &s);
+            mem = enc_memory(c);
+        }
+        pthread_mutex_lock(&e->mu);
+        if (rc) w->enc_failed = 1;
+        if (!skip) c->enc_mem = mem;
+        c->spare_def = j->def;
+        c->spare_rep = j->rep;
+        c->spare_lev_cap = j->lev_cap;
+        c->spare_plain = j->plain;
+        c->busy = 0;
+        w->inflight--;
+        pthread_cond_broadcast(&e->done);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+floe_pq_encoder *floe_pq_encoder_new(floe_err *err) {
+    floe_pq_encoder *e = floe_xcalloc(1, sizeof *e);
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->work, NULL);
+    pthread_cond_init(&e->done, NULL);
+    int rc = pthread_create(&e->thread, NULL, encoder_main, e);
+    if (rc) {
+        pthread_cond_destroy(&e->done);
+        pthread_cond_destroy(&e->work);
+        pthread_mutex_destroy(&e->mu);
+        free(e);
+        floe_err_set(err, FLOE_EIO, "Parquet encoder: cannot start its thread: %s", strerror(rc));
+        return NULL;
+    }
+    return e;
+}
+
+void floe_pq_encoder_free(floe_pq_encoder *e) {
+    if (!e) return;
+    pthread_mutex_lock(&e->mu);
+    e->stop = 1;
+    pthread_cond_signal(&e->work);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->thread, NULL);
+    pthread_cond_destroy(&e->done);
+    pthread_cond_destroy(&e->work);
+    pthread_mutex_destroy(&e->mu);
+    free(e);
+}
+
+/* Hands c's full page to the encoder; c goes on in its spare buffers. */
+static int submit_page(floe_pq_writer *w, col *c) {
+    floe_pq_encoder *e = w->enc;
+    if (!c->job) c->job = floe_xcalloc(1, sizeof *c->job);
+    page_job *j = c->job;
+    pthread_mutex_lock(&e->mu);
+    while (c->busy) pthread_cond_wait(&e->done, &e->mu);
+    int failed = w->enc_failed;
+    if (!failed) {
+        *j = (page_job){w, c, c->def, c->rep, c->lev_cap, c->plain, c->nlev, c->nvals, NULL};
+        c->def = c->spare_def;
+        c->rep = c->spare_rep;
+        c->lev_cap = c->spare_lev_cap;
+        c->plain = c->spare_plain;
+        c->spare_def = c->spare_rep = NULL;
+        c->spare_lev_cap = 0;
+        floe_buf_init(&c->spare_plain);
+        c->busy = 1;
+        w->inflight++;
+        if (e->tail) e->tail->next = j;
+        else e->head = j;
+        e->tail = j;
+        pthread_cond_signal(&e->work);
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (failed) {
+        set_failed(w);
+        return -1;
+    }
+    c->nlev = c->nvals = 0;
+    c->plain.len = 0;
+    fast_limits(c);
+    return 0;
+}
+
+/* Waits until the encoder has no page of w. */
+static void wait_idle(const floe_pq_writer *w) {
+    floe_pq_encoder *e = w->enc;
+    if (!e) return;
+    pthread_mutex_lock(&e->mu);
+    while (w->inflight) pthread_cond_wait(&e->done, &e->mu);
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* wait_idle, then takes over a failure of the encoder: -1 when w failed. */
+static int drain(floe_pq_writer *w) {
+    if (!w->enc) return 0;
+    wait_idle(w);
+    pthread_mutex_lock(&w->enc->mu);
+    int failed = w->enc_failed;
+    pthread_mutex_unlock(&w->enc->mu);
+    if (failed && !w->failed) set_failed(w);
+    return failed ? -1 : 0;
+}
+
+/* Encodes the column's buffered page (here, or by handing it to the
+ * encoder) and empties the page. */
+static int cut_page(floe_pq_writer *w, col *c) {
+    if (w->enc) return submit_page(w, c);
+    page_src s = {c->def, c->rep, c->plain.data, c->plain.len, c->nlev, c->nvals};
+    if (encode_page(w, c, &s)) {
+        set_failed(w);
+        return -1;
+    }
     c->nlev = c->nvals = 0;
     c->plain.len = 0;
     return 0;
@@ -533,7 +758,7 @@ static int row_start_slow(floe_pq_writer *w, col *c) {
         misuse(w, "column '%s' written after the writer %s", c->name, w->closed ? "was closed" : "failed");
         return -1;
     }
-    return c->nlev ? encode_page(w, c) : 0;
+    return c->nlev ? cut_page(w, c) : 0;
 }
 
 /* Remembers where the current record starts in column c. */
@@ -602,12 +827,12 @@ static HOT_INLINE col *enter(floe_pq_writer *w, int leaf, int physical, int rep)
 /* The fast path's test and record start: the leaf exists and has the
  * call's type, the value is a record's first (rep 0) and the record has not
  * reached this column yet, the page is not full and the level arrays and
- * `plain` have room for it (`need` bytes).  NULL: take the general path. */
-static HOT_INLINE col *fast_enter(floe_pq_writer *w, int leaf, int physical, int rep, size_t need) {
+ * `plain` have room for it (at most FAST_ROOM bytes).  NULL: take the
+ * general path. */
+static HOT_INLINE col *fast_enter(floe_pq_writer *w, int leaf, int physical, int rep) {
     if ((unsigned)leaf >= (unsigned)w->ncols || rep != 0) return NULL;
     col *c = &w->cols[leaf];
-    if (c->physical != physical || c->start_row == w->rows || c->nlev >= c->row_limit ||
-        c->plain.len >= c->raw_limit || c->nlev == c->lev_cap || c->plain.cap - c->plain.len < need)
+    if (c->physical != physical || c->start_row == w->rows || c->nlev >= c->fast_nlev || c->plain.len >= c->fast_plain)
         return NULL;
     mark_start(w, c);
     return c;
@@ -650,7 +875,7 @@ void floe_pq_write_null(floe_pq_writer *w, int leaf, int def, int rep) {
     if ((unsigned)leaf < (unsigned)w->ncols && rep == 0) {
         const col *c = &w->cols[leaf];
         if ((unsigned)def < (unsigned)c->max_def) {
-            col *f = fast_enter(w, leaf, c->physical, 0, 0);
+            col *f = fast_enter(w, leaf, c->physical, 0);
             if (f) {
                 fast_level(f, def);
                 w->raw_total += 1;
@@ -666,12 +891,13 @@ static GENERAL_PATH void write_bool_general(floe_pq_writer *w, int leaf, int v, 
     if (!c) return;
     push_level(c, c->max_def, rep);
     floe_buf_putc(&c->plain, v != 0);
+    fast_limits(c);
     c->nvals++;
     w->raw_total += 1;
 }
 
 void floe_pq_write_bool(floe_pq_writer *w, int leaf, int v, int rep) {
-    col *c = fast_enter(w, leaf, FLOE_PQ_BOOLEAN, rep, 1);
+    col *c = fast_enter(w, leaf, FLOE_PQ_BOOLEAN, rep);
     if (!c) {
         write_bool_general(w, leaf, v, rep);
         return;
@@ -688,6 +914,7 @@ static GENERAL_PATH void write_number_general(floe_pq_writer *w, int leaf, int p
     if (!c) return;
     push_level(c, c->max_def, rep);
     floe_buf_reserve(&c->plain, 8);
+    fast_limits(c);
     memcpy(c->plain.data + c->plain.len, &bits, 8); /* little-endian: the low `width` bytes count */
     c->plain.len += width;
     c->nvals++;
@@ -695,7 +922,7 @@ static GENERAL_PATH void write_number_general(floe_pq_writer *w, int leaf, int p
 }
 
 static HOT_INLINE void write_number(floe_pq_writer *w, int leaf, int physical, uint64_t bits, int rep, size_t width) {
-    col *c = fast_enter(w, leaf, physical, rep, 8);
+    col *c = fast_enter(w, leaf, physical, rep);
     if (c) fast_number(w, c, bits, width);
     else write_number_general(w, leaf, physical, bits, rep, width);
 }
@@ -736,6 +963,7 @@ static GENERAL_PATH void write_bytes_general(floe_pq_writer *w, int leaf, const 
     push_level(c, c->max_def, rep);
     size_t plain_len = (size_t)len + (c->width ? 0 : 4);
     floe_buf_reserve(&c->plain, plain_len);
+    fast_limits(c);
     if (!c->width) {
         memcpy(c->plain.data + c->plain.len, &len, 4);
         c->plain.len += 4;
@@ -748,7 +976,7 @@ static GENERAL_PATH void write_bytes_general(floe_pq_writer *w, int leaf, const 
 
 void floe_pq_write_bytes(floe_pq_writer *w, int leaf, const void *p, uint32_t len, int rep) {
     /* the fast path: BYTE_ARRAY values short enough to copy in words */
-    col *c = len <= 16 ? fast_enter(w, leaf, FLOE_PQ_BYTE_ARRAY, rep, (size_t)len + 4) : NULL;
+    col *c = len <= FAST_ROOM - 4 ? fast_enter(w, leaf, FLOE_PQ_BYTE_ARRAY, rep) : NULL;
     if (!c) {
         write_bytes_general(w, leaf, p, len, rep);
         return;
@@ -794,7 +1022,11 @@ static int write_chunk(floe_pq_writer *w, col *c, floe_pq_column_chunk *cc) {
         h.dict.encoding = FLOE_PQ_ENC_PLAIN;
         w->hdr.len = 0;
         int64_t hlen = put_page(w, c, &h, c->dict.plain.data, c->dict.plain.len, &w->hdr);
-        if (hlen < 0 || emit(w, w->hdr.data, w->hdr.len)) return -1;
+        if (hlen < 0) {
+            set_failed(w);
+            return -1;
+        }
+        if (emit(w, w->hdr.data, w->hdr.len)) return -1;
         uncompressed += hlen + (int64_t)c->dict.plain.len;
         m->has_dictionary_page_offset = 1;
         m->dictionary_page_offset = start;
@@ -855,7 +1087,8 @@ static int write_chunk(floe_pq_writer *w, col *c, floe_pq_column_chunk *cc) {
 static int flush_row_group(floe_pq_writer *w) {
     if (w->rg_rows == 0) return 0;
     for (int i = 0; i < w->ncols; i++)
-        if (w->cols[i].nlev && encode_page(w, &w->cols[i])) return -1;
+        if (w->cols[i].nlev && cut_page(w, &w->cols[i])) return -1;
+    if (drain(w)) return -1;
     if (w->nrgs == w->rgs_cap) {
         w->rgs_cap = w->rgs_cap ? w->rgs_cap * 2 : 8;
         w->rgs = floe_xrealloc(w->rgs, sizeof *w->rgs * (size_t)w->rgs_cap);
@@ -902,6 +1135,8 @@ static size_t row_group_estimate(const floe_pq_writer *w) {
  * estimate is redone only once raw_total (which grows at least as fast as
  * the estimate) has covered half the remaining distance to the target. */
 static int check_row_group(floe_pq_writer *w) {
+    /* the estimate counts encoded pages: those with the encoder first */
+    if (drain(w)) return -1;
     size_t est = row_group_estimate(w);
     if (est >= w->opts.row_group_size) return flush_row_group(w);
     w->next_check = w->raw_total + (w->opts.row_group_size - est) / 2 + 1;
@@ -1113,6 +1348,7 @@ static void col_init(floe_pq_writer *w, col *c, const floe_pq_node *n) {
     c->dict_on = c->use_dict;
     floe_pq_dict_init(&c->dict, n->physical, n->type_length);
     c->start_row = -1;
+    fast_limits(c);
 }
 
 static floe_pq_writer *writer_make(const floe_pq_schema *schema, const floe_pq_writer_opts *opts, floe_err *err) {
@@ -1127,6 +1363,7 @@ static floe_pq_writer *writer_make(const floe_pq_schema *schema, const floe_pq_w
     floe_pq_writer *w = floe_xcalloc(1, sizeof *w);
     w->schema = schema;
     w->opts = o;
+    w->enc = o.encoder;
     floe_arena_init(&w->arena, 16 * 1024);
     w->created_by = floe_xstrdup(o.created_by ? o.created_by : CREATED_BY_DEFAULT);
     w->opts.created_by = w->created_by;
@@ -1203,22 +1440,30 @@ int64_t floe_pq_writer_bytes(const floe_pq_writer *w) { return w->offset; }
 
 int64_t floe_pq_writer_estimated_size(const floe_pq_writer *w) {
     if (w->closed) return w->offset;
+    wait_idle(w); /* the estimate counts encoded pages */
     return w->offset + (int64_t)row_group_estimate(w);
 }
 
 static size_t buf_mem(const floe_buf *b) { return b->cap; }
 
+/* With an encoder this takes its lock and does not wait: a column whose
+ * page is being encoded counts its encoding state as of its previous page,
+ * and the writer's encoding buffers count only when no page is out. */
 size_t floe_pq_writer_memory(const floe_pq_writer *w) {
-    size_t m = sizeof *w + buf_mem(&w->page) + buf_mem(&w->cpage) + buf_mem(&w->hdr) + buf_mem(&w->scratch);
+    if (w->enc) pthread_mutex_lock(&w->enc->mu);
+    size_t m = sizeof *w + buf_mem(&w->hdr);
+    if (!w->inflight) m += buf_mem(&w->page) + buf_mem(&w->cpage) + buf_mem(&w->scratch);
     if (w->file) m += buf_mem(&w->file->buf);
     for (int i = 0; i < w->ncols; i++) {
         const col *c = &w->cols[i];
         size_t lev_arrays = (c->max_def ? 1u : 0u) + (c->max_rep ? 1u : 0u);
-        m += sizeof *c + c->lev_cap * lev_arrays * 4 + (c->ids_cap + c->seen_cap + c->distinct_cap) * 4;
-        m += buf_mem(&c->plain) + buf_mem(&c->chunk) + floe_pq_dict_memory(&c->dict);
-        m += buf_mem(&c->chunk_mm.min) + buf_mem(&c->chunk_mm.max) + buf_mem(&c->file_mm.min) +
-             buf_mem(&c->file_mm.max);
+        m += sizeof *c + c->lev_cap * lev_arrays * 4 + buf_mem(&c->plain);
+        m += buf_mem(&c->file_mm.min) + buf_mem(&c->file_mm.max);
+        m += c->spare_lev_cap * lev_arrays * 4 + buf_mem(&c->spare_plain);
+        if (c->busy) m += c->enc_mem + c->job->lev_cap * lev_arrays * 4 + buf_mem(&c->job->plain);
+        else m += enc_memory(c);
     }
+    if (w->enc) pthread_mutex_unlock(&w->enc->mu);
     return m;
 }
 
@@ -1234,8 +1479,13 @@ const int64_t *floe_pq_writer_row_group_offsets(const floe_pq_writer *w, int *co
 
 void floe_pq_writer_free(floe_pq_writer *w) {
     if (!w) return;
+    wait_idle(w);
     for (int i = 0; i < w->ncols; i++) {
         col *c = &w->cols[i];
+        free(c->spare_def);
+        free(c->spare_rep);
+        floe_buf_free(&c->spare_plain);
+        free(c->job);
         free(c->name);
         floe_pq_dict_free(&c->dict);
         free(c->seen);
