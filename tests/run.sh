@@ -17,14 +17,14 @@
 # anything failed.  Logs are kept in build/test-logs/.
 #
 # Environment: MODES (default "release asan"), FUZZ_SECONDS (default 30, 0
-# skips fuzzing), TEST_TIMEOUT (seconds per program, default 1200),
+# skips fuzzing), TEST_TIMEOUT (seconds per program, default 2400: the simulated day of maintenance_day.sh takes about 16 minutes),
 # FLOE_SHARED (default ../shared), CI=true makes missing test data a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$(pwd)
 MODES=${MODES:-"release asan"}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
-TEST_TIMEOUT=${TEST_TIMEOUT:-1200}
+TEST_TIMEOUT=${TEST_TIMEOUT:-2400}
 SHARED=${FLOE_SHARED:-$ROOT/../shared}
 export FLOE_SHARED=$SHARED
 LOGS=$ROOT/build/test-logs

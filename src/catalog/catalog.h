@@ -32,6 +32,13 @@ typedef struct floe_table_create {
     const floe_ice_sort_order *order;      /* NULL = unsorted */
     const char *location;                  /* NULL = <warehouse>/<ns path>/<name> */
     const floe_props *props;               /* NULL = none */
+    /* Stage only (the REST catalog's stage-create): *out gets the metadata
+     * the table would start with and a NULL metadata_location; nothing is
+     * written or registered, so the table does not exist yet.  It is
+     * created by a commit whose requirements hold assert-create and whose
+     * updates build it (floe_catalog_commit_create), the end of a create
+     * transaction. */
+    int stage;
 } floe_table_create;
 
 /* One table's part of a multi-table commit. */
@@ -75,6 +82,22 @@ struct floe_catalog {
  * or "http(s)://..." (REST).  `warehouse` is the root for new tables'
  * locations (default ./warehouse). */
 floe_catalog *floe_catalog_open(const char *uri, const char *warehouse, const floe_props *props, floe_err *err);
+
+/* The updates that build `m` from nothing, as Java's create transaction
+ * sends them (RESTSessionCatalog createChanges): assign-uuid,
+ * upgrade-format-version, add-schema (current schema), set-current-schema
+ * -1, add-spec (default spec), set-default-spec -1, add-sort-order
+ * (default order), set-default-sort-order -1, set-location and
+ * set-properties (when there are any).  *upds is malloc'd, each element
+ * owned (floe_ice_update_free, then free). */
+void floe_table_create_updates(const floe_ice_metadata *m, floe_ice_update **upds, int *nupds);
+
+/* Ends a create transaction: commits `staged` (from create_table with
+ * .stage set) with requirement assert-create and the updates above, then
+ * `more` (e.g. a first snapshot).  The table appears only now; FLOE_ECONFLICT
+ * when it already exists.  *out (if not NULL) is the committed state. */
+int floe_catalog_commit_create(floe_catalog *c, const char *ns, const char *name, const floe_ice_metadata *staged,
+                               const floe_ice_update *more, int nmore, floe_table_state *out, floe_err *err);
 
 static inline void floe_catalog_free(floe_catalog *c) {
     if (c) c->free(c);

@@ -73,7 +73,11 @@
  * the table whose location holds the file, so vended credentials are used
  * without the table code knowing.  IOs are kept until the catalog is
  * freed (a table's IO is replaced when its config changes; the old one is
- * kept, as a reader may still hold it).
+ * kept, as a reader may still hold it).  A create with .stage set sends
+ * "stage-create": true and returns the server's metadata-to-be with no
+ * metadata location; the create transaction ends with an ordinary commit
+ * (POST .../tables/{table}) whose requirements are [assert-create]
+ * (floe_catalog_commit_create), as Java's RESTSessionCatalog does.
  */
 #include "catalog/rest.h"
 
@@ -89,6 +93,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/text.h"
 
 #define DEFAULT_CONNECT_MS 10000
@@ -169,23 +174,11 @@ static rest_catalog *cat(floe_catalog *c) { return (rest_catalog *)c; }
 
 /* ---- small helpers --------------------------------------------------------------- */
 
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms) {
-    if (ms <= 0) return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
 static uint64_t rand64(void) {
     uint64_t v = 0;
     if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) {
         static uint64_t counter;
-        v = (uint64_t)now_ms() * 6364136223846793005ULL + ++counter * 1442695040888963407ULL;
+        v = (uint64_t)floe_wall_ms() * 6364136223846793005ULL + ++counter * 1442695040888963407ULL;
     }
     return v;
 }
@@ -194,7 +187,7 @@ static uint64_t rand64(void) {
  * what the spec asks an Idempotency-Key to be. */
 static void uuid_v7(char out[37]) {
     uint8_t b[16];
-    uint64_t ms = (uint64_t)now_ms(), r1 = rand64(), r2 = rand64();
+    uint64_t ms = (uint64_t)floe_wall_ms(), r1 = rand64(), r2 = rand64();
     for (int i = 0; i < 6; i++) b[i] = (uint8_t)(ms >> (40 - 8 * i));
     memcpy(b + 6, &r1, 2);
     memcpy(b + 8, &r2, 8);
@@ -539,7 +532,7 @@ static void backoff(const rest_catalog *c, int attempt, int64_t retry_after_ms) 
     int64_t half = d / 2;
     d = half + (half > 0 ? (int64_t)(rand64() % (uint64_t)(half + 1)) : 0);
     if (retry_after_ms >= 0) d = retry_after_ms > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : retry_after_ms;
-    sleep_ms(d);
+    floe_sleep_ms(d);
 }
 
 /* ---- OAuth2 -------------------------------------------------------------------------- */
@@ -606,7 +599,7 @@ static int fetch_token(rest_catalog *c, floe_err *err) {
     free_secret(c->token);
     c->token = floe_xstrdup(tok);
     json_t *ex = json_object_get(j, "expires_in");
-    int64_t now = now_ms();
+    int64_t now = floe_wall_ms();
     if (json_is_integer(ex) && json_integer_value(ex) > 0) {
         int64_t life = (int64_t)json_integer_value(ex) * 1000;
         c->expires_at_ms = now + life;
@@ -629,7 +622,7 @@ done:
  * tried again after a backoff. */
 static int ensure_token(rest_catalog *c, int force, floe_err *err) {
     if (c->auth != AUTH_OAUTH2 || !c->client_secret) return 0;
-    int64_t now = now_ms();
+    int64_t now = floe_wall_ms();
     int valid = c->token && (c->expires_at_ms == 0 || now < c->expires_at_ms);
     if (!force) {
         if (c->token && (c->refresh_at_ms == 0 || now < c->refresh_at_ms)) return 0;
@@ -1092,7 +1085,10 @@ static int rest_create_table(floe_catalog *base, const char *ns, const char *nam
         floe_buf_puts(&body, ",\"write-order\":");
         floe_ice_sort_order_to_json(rq->order, &body);
     }
-    floe_buf_puts(&body, ",\"stage-create\":false,\"properties\":");
+    /* Staged: the server answers the metadata-to-be (metadata-location
+     * null) and keeps nothing; floe_catalog_commit_create ends it. */
+    floe_buf_puts(&body, rq->stage ? ",\"stage-create\":true" : ",\"stage-create\":false");
+    floe_buf_puts(&body, ",\"properties\":");
     put_props(&body, rq->props);
     floe_buf_putc(&body, '}');
     floe_buf_puts(&path, "namespaces/");

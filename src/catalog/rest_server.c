@@ -18,17 +18,11 @@
  * between processes.
  *
  * Commits: a table's requirements and updates are parsed by the commit
- * model's JSON readers (iceberg/updates.c) and handed to commit_table.  A
- * commit with assert-create to a table that does not exist is the end of
- * a create transaction (stage-create): the updates are applied to nothing
- * to learn the table's schema, spec, order, location and properties; the
- * table is created from those (and must come out with the same field ids,
- * which holds when the client took them from the stage-create response),
- * then the rest of the updates (uuid, snapshots, refs, properties) are
- * committed to it, guarded by its new UUID.  Should that second step fail,
- * the new table is dropped again.  Only the current schema, default spec
- * and default order of the transaction survive; a create transaction
- * inside POST /v1/transactions/commit is not supported (404).
+ * model's JSON readers (iceberg/updates.c) and handed to commit_table.
+ * stage-create and its create transaction are the catalog's own (catalog.h
+ * floe_table_create.stage; a commit with assert-create applies the updates
+ * to nothing and registers the table in one step, sql.c); a create
+ * transaction inside POST /v1/transactions/commit is not supported (404).
  *
  * Errors: {"error":{"message","type","code"}} with the spec's codes and
  * Java's exception names (NoSuchTableException, CommitFailedException,
@@ -73,6 +67,7 @@
 #include "catalog/catalog.h"
 #include "iceberg/metadata.h"
 #include "iceberg/schema.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/text.h"
@@ -129,18 +124,6 @@ struct floe_rest_server {
     int64_t fault_timeout_ms;
     uint64_t rng;
 };
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 FLOE_PRINTF(2, 3)
 static void logf_(floe_rest_server *s, const char *fmt, ...) {
@@ -537,7 +520,7 @@ static void prune_tokens(floe_rest_server *s, int64_t now) {
 
 /* The client owning a live token: its index, -1 unknown, -2 expired. */
 static int token_client(floe_rest_server *s, const char *t) {
-    int64_t now = now_ms();
+    int64_t now = floe_wall_ms();
     int found = -1;
     pthread_mutex_lock(&s->lock);
     for (int i = 0; i < s->ntokens; i++)
@@ -632,7 +615,7 @@ static void issue_token(floe_rest_server *s, int client_ix, const char *scope, r
     }
     token t;
     for (int i = 0; i < TOKEN_BYTES; i++) snprintf(t.value + 2 * i, 3, "%02x", raw[i]);
-    int64_t now = now_ms();
+    int64_t now = floe_wall_ms();
     t.expires_ms = now + s->token_ttl_s * 1000;
     t.client = client_ix;
     pthread_mutex_lock(&s->lock);
@@ -941,13 +924,6 @@ static void list_tables(floe_catalog *c, struct MHD_Connection *conn, const char
     free(names);
 }
 
-/* "<warehouse>/<level>/<level>/<name>", as the SQL catalog places tables. */
-static void default_location(floe_rest_server *s, const char *ns, const char *name, floe_buf *out) {
-    floe_buf_printf(out, "%s/", s->warehouse_uri);
-    for (const char *p = ns; *p; p++) floe_buf_putc(out, *p == '.' ? '/' : (uint8_t)*p);
-    floe_buf_printf(out, "/%s", name);
-}
-
 static void create_table(floe_rest_server *s, floe_catalog *c, const char *ns, const floe_buf *body, reply *rp) {
     json_t *j = body_json(body, rp);
     if (!j) return;
@@ -1011,42 +987,17 @@ static void create_table(floe_rest_server *s, floe_catalog *c, const char *ns, c
                              .spec = has_spec ? &spec : NULL,
                              .order = has_order ? &order : NULL,
                              .location = json_string_value(loc_j),
-                             .props = &props};
-    if (json_is_true(stage_j)) {
-        /* Nothing is written: the metadata a create transaction starts from. */
-        if (!namespace_exists(c, ns, rp)) goto out;
-        floe_table_state st = {0};
-        if (c->load_table(c, ns, name, &st, &err) == 0) {
-            floe_table_state_free(&st);
-            fail(rp, 409, "AlreadyExistsException", "table %s.%s already exists", ns, name);
-            goto out;
-        }
-        if (err.code != FLOE_ENOTFOUND) {
-            fail_err(rp, &err, W_TABLE);
-            goto out;
-        }
-        floe_buf where;
-        floe_buf_init(&where);
-        if (req.location) floe_uri_from_path(req.location, &where);
-        else default_location(s, ns, name, &where);
-        floe_ice_metadata *m =
-            floe_ice_metadata_new_table(floe_buf_cstr(&where), schema, req.spec, req.order, &props, &err);
-        floe_buf_free(&where);
-        if (!m) {
-            fail_err(rp, &err, W_CREATE);
-            goto out;
-        }
-        table_result(rp, m, NULL, 0);
-        floe_ice_metadata_free(m);
-        rp->note = "staged";
-        goto out;
-    }
+                             .props = &props,
+                             /* Staged: nothing is written; the catalog's
+                              * commit with assert-create creates it. */
+                             .stage = json_is_true(stage_j)};
     floe_table_state st = {0};
     if (c->create_table(c, ns, name, &req, &st, &err)) {
         fail_err(rp, &err, W_CREATE);
         goto out;
     }
     table_result(rp, st.metadata, st.metadata_location, 0);
+    if (req.stage) rp->note = "staged";
     floe_table_state_free(&st);
 out:
     floe_ice_schema_free(schema);
@@ -1208,146 +1159,6 @@ static void commit_result(reply *rp, const floe_table_state *st) {
     rp->status = 200;
 }
 
-/* Whether a's and b's current schema / default spec / default sort order
- * ("schema", "spec", "sort-order") have the same fields, ids included. */
-static int same_members(const floe_ice_metadata *a, const floe_ice_metadata *b, const char *what) {
-    floe_buf x, y;
-    floe_buf_init(&x);
-    floe_buf_init(&y);
-    for (int i = 0; i < 2; i++) {
-        const floe_ice_metadata *m = i ? b : a;
-        floe_buf *out = i ? &y : &x;
-        if (strcmp(what, "schema") == 0) {
-            floe_ice_schema_to_json(floe_ice_metadata_schema(m), out);
-        } else if (strcmp(what, "spec") == 0) {
-            floe_ice_spec_to_json(floe_ice_metadata_spec(m), out);
-        } else {
-            floe_ice_sort_order unsorted = {0};
-            const floe_ice_sort_order *o = &unsorted;
-            for (int k = 0; k < m->nsort_orders; k++)
-                if (m->sort_orders[k].order_id == m->default_sort_order_id) o = &m->sort_orders[k];
-            floe_ice_sort_order_to_json(o, out);
-        }
-    }
-    json_t *ja = json_loadb((const char *)x.data, x.len, 0, NULL);
-    json_t *jb = json_loadb((const char *)y.data, y.len, 0, NULL);
-    int same = ja && jb && json_equal(json_object_get(ja, "fields"), json_object_get(jb, "fields"));
-    json_decref(ja);
-    json_decref(jb);
-    floe_buf_free(&x);
-    floe_buf_free(&y);
-    return same;
-}
-
-/* The end of a create transaction: the table does not exist and the
- * commit asserts that (see the top of the file). */
-static void commit_create(floe_rest_server *s, floe_catalog *c, const change *ch, reply *rp) {
-    floe_err err = {0};
-    if (!namespace_exists(c, ch->ns, rp)) return;
-    if (floe_ice_requirements_check(NULL, ch->reqs, ch->nreqs, &err)) {
-        fail_err(rp, &err, W_COMMIT);
-        return;
-    }
-    floe_ice_metadata *m = floe_ice_updates_apply(NULL, ch->upds, ch->nupds, now_ms(), &err);
-    if (!m) {
-        floe_err_prefix(&err, "create transaction for %s.%s", ch->ns, ch->name);
-        if (err.code != FLOE_EINVAL && err.code != FLOE_EUNSUPPORTED) err.code = FLOE_EINVAL;
-        fail_err(rp, &err, W_COMMIT);
-        return;
-    }
-    const floe_ice_schema *schema = floe_ice_metadata_schema(m);
-    if (!schema) {
-        fail(rp, 400, "BadRequestException", "create transaction for %s.%s: the updates set no schema", ch->ns,
-             ch->name);
-        floe_ice_metadata_free(m);
-        return;
-    }
-    const floe_ice_partition_spec *spec = floe_ice_metadata_spec(m);
-    const floe_ice_sort_order *order = NULL;
-    for (int i = 0; i < m->nsort_orders; i++)
-        if (m->sort_orders[i].order_id == m->default_sort_order_id && m->sort_orders[i].nfields > 0)
-            order = &m->sort_orders[i];
-    floe_props props;
-    floe_props_copy(&props, &m->properties);
-    char fv[16];
-    snprintf(fv, sizeof fv, "%d", m->format_version);
-    floe_props_set(&props, "format-version", fv);
-    floe_buf where;
-    floe_buf_init(&where);
-    if (m->location && *m->location) floe_uri_from_path(m->location, &where);
-    else default_location(s, ch->ns, ch->name, &where);
-    while (where.len > 0 && where.data[where.len - 1] == '/') where.len--;
-    floe_table_create req = {.schema = schema,
-                             .spec = spec && spec->nfields > 0 ? spec : NULL,
-                             .order = order,
-                             .location = floe_buf_cstr(&where),
-                             .props = &props};
-    floe_table_state created = {0}, st = {0};
-    int rc = c->create_table(c, ch->ns, ch->name, &req, &created, &err);
-    if (rc) {
-        floe_props_free(&props);
-        floe_buf_free(&where);
-        floe_ice_metadata_free(m);
-        if (err.code == FLOE_EEXISTS)
-            fail(rp, 409, "CommitFailedException", "requirement assert-create failed: %s", err.msg);
-        else fail_err(rp, &err, W_COMMIT);
-        return;
-    }
-    /* The table must be what the staged metadata says: floe numbers a new
-     * table's field ids itself, so a client that did not take its ids
-     * from stage-create may find them changed. */
-    const char *differs = !same_members(created.metadata, m, "schema")       ? "schema"
-                          : !same_members(created.metadata, m, "spec")       ? "partition spec"
-                          : !same_members(created.metadata, m, "sort-order") ? "sort order"
-                          : strcmp(created.metadata->location, req.location) ? "location"
-                                                                             : NULL;
-    floe_ice_requirement guard = {.kind = FLOE_REQ_ASSERT_TABLE_UUID};
-    memcpy(guard.uuid, created.metadata->table_uuid, sizeof guard.uuid);
-    floe_table_state_free(&created);
-    floe_ice_metadata_free(m);
-    floe_props_free(&props);
-    floe_buf_free(&where);
-    if (differs) {
-        floe_err ignored = {0};
-        c->drop_table(c, ch->ns, ch->name, 1, &ignored);
-        fail(rp, 400, "BadRequestException",
-             "create transaction for %s.%s: the new table's %s differs from the one the updates describe (take "
-             "field ids from a stage-create response)",
-             ch->ns, ch->name, differs);
-        return;
-    }
-    /* The rest of the transaction: what create_table did not already do
-     * (the schema, spec, order, location and version are in place; adding
-     * them again would be a no-op Java's rules refuse to then select). */
-    floe_ice_update *rest = floe_xcalloc((size_t)ch->nupds + 1, sizeof *rest);
-    int nrest = 0;
-    for (int i = 0; i < ch->nupds; i++) {
-        switch (ch->upds[i].kind) {
-        case FLOE_UPD_ASSIGN_UUID:
-        case FLOE_UPD_ADD_SNAPSHOT:
-        case FLOE_UPD_SET_SNAPSHOT_REF:
-        case FLOE_UPD_REMOVE_SNAPSHOTS:
-        case FLOE_UPD_REMOVE_SNAPSHOT_REF:
-        case FLOE_UPD_SET_PROPERTIES:
-        case FLOE_UPD_REMOVE_PROPERTIES: rest[nrest++] = ch->upds[i]; break; /* shallow: owned by ch */
-        default: break;
-        }
-    }
-    floe_table_commit tc = {ch->ns, ch->name, &guard, 1, rest, nrest};
-    rc = c->commit_table(c, &tc, &st, &err);
-    free(rest);
-    if (rc) {
-        floe_err ignored = {0};
-        if (err.code != FLOE_EUNKNOWN) c->drop_table(c, ch->ns, ch->name, 1, &ignored);
-        fail_err(rp, &err, W_COMMIT);
-        return;
-    }
-    commit_result(rp, &st);
-    rp->committed = 1;
-    rp->note = "created";
-    floe_table_state_free(&st);
-}
-
 static void commit_table(floe_rest_server *s, floe_catalog *c, const char *ns, const char *name,
                          const floe_buf *body, reply *rp) {
     json_t *j = body_json(body, rp);
@@ -1376,9 +1187,8 @@ static void commit_table(floe_rest_server *s, floe_catalog *c, const char *ns, c
     if (c->commit_table(c, &tc, &st, &err) == 0) {
         commit_result(rp, &st);
         rp->committed = 1;
+        if (creates) rp->note = "created";
         floe_table_state_free(&st);
-    } else if (err.code == FLOE_ENOTFOUND && creates) {
-        commit_create(s, c, &ch, rp);
     } else {
         fail_err(rp, &err, W_COMMIT);
     }
@@ -1627,7 +1437,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     if (!r) {
         r = floe_xcalloc(1, sizeof *r);
         floe_buf_init(&r->body);
-        r->t0 = mono_ms();
+        r->t0 = floe_mono_ms();
         *con_cls = r;
         return MHD_YES;
     }
@@ -1653,7 +1463,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         ret = MHD_queue_response(conn, rp.status, resp);
         MHD_destroy_response(resp);
     }
-    logf_(s, "%s %s %u %" PRId64 "ms%s%s", method, url, rp.status, mono_ms() - r->t0, rp.note ? " " : "",
+    logf_(s, "%s %s %u %" PRId64 "ms%s%s", method, url, rp.status, floe_mono_ms() - r->t0, rp.note ? " " : "",
           rp.note ? rp.note : "");
     floe_buf_free(&rp.body);
     return ret;
@@ -1795,7 +1605,7 @@ static int parse_auth(floe_rest_server *s, const char *auth, floe_err *err) {
 static int parse_faults(floe_rest_server *s, const char *spec, floe_err *err) {
     s->fault_timeout_ms = DEFAULT_FAULT_TIMEOUT_MS;
     uint64_t seed = 0;
-    if (random_bytes(&seed, sizeof seed)) seed = (uint64_t)now_ms();
+    if (random_bytes(&seed, sizeof seed)) seed = (uint64_t)floe_wall_ms();
     if (spec && *spec) {
         char *copy = floe_xstrdup(spec), *save = NULL;
         double total = 0;

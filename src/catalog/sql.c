@@ -23,7 +23,10 @@
  *   UPDATE ... SET metadata_location = new, previous_metadata_location = old
  *   WHERE <table> AND metadata_location = old
  * Zero rows means another commit won: the new file is deleted and the
- * caller gets FLOE_ECONFLICT to reload and rebase.  A multi-table commit
+ * caller gets FLOE_ECONFLICT to reload and rebase.  A create with .stage
+ * set writes nothing; a commit with assert-create (the end of that create
+ * transaction) applies its updates to nothing and inserts the row, so the
+ * table appears whole or not at all.  A multi-table commit
  * does the same for every table inside one database transaction, in a
  * fixed order (namespace, name) so that two of them cannot deadlock.
  */
@@ -39,6 +42,7 @@
 
 #include "catalog/sql_db.h"
 #include "iceberg/manifest.h"
+#include "util/clock.h"
 
 /* Column widths of the JDBC layout: VARCHAR(255) names, VARCHAR(1000)
  * locations and property values.  SQLite does not enforce them; checking
@@ -148,12 +152,6 @@ static int run(sql_catalog *c, const char *sql, const char *const *p, int np, fl
 }
 
 /* ---- small helpers ------------------------------------------------------------ */
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A growable array of malloc'd strings. */
 typedef struct strv {
@@ -569,6 +567,12 @@ static int sql_create_table(floe_catalog *base, const char *ns, const char *name
      * metadata log, as every commit rewrites it (Java keeps 100). */
     if (!floe_props_get(&m->properties, "write.metadata.previous-versions-max"))
         floe_props_set(&m->properties, "write.metadata.previous-versions-max", NEW_TABLE_PREVIOUS_VERSIONS_MAX);
+    if (req->stage) {
+        /* Staged: no file, no row; commit_create makes the table. */
+        if (out) state_set(out, m, NULL);
+        else floe_ice_metadata_free(m);
+        return 0;
+    }
     if (write_metadata(c, m, NULL, &loc, err)) {
         floe_ice_metadata_free(m);
         return floe_err_prefix(err, "creating table %s.%s", ns, name);
@@ -625,7 +629,7 @@ static int stage(sql_catalog *c, const floe_table_commit *tc, staged *st, floe_e
         st->m = cur;
         return 0;
     }
-    st->m = floe_ice_updates_apply(cur, tc->upds, tc->nupds, now_ms(), err);
+    st->m = floe_ice_updates_apply(cur, tc->upds, tc->nupds, floe_wall_ms(), err);
     int64_t cur_updated = cur->last_updated_ms;
     floe_ice_metadata_free(cur);
     if (!st->m) {
@@ -662,9 +666,73 @@ static int swap(sql_catalog *c, const staged *st, floe_err *err) {
     return 0;
 }
 
+/* A commit with assert-create: the end of a create transaction (see
+ * create_tx.c).  The updates are applied to nothing and the result is
+ * written as the table's first metadata file and inserted as its row, in
+ * one step: the INSERT's primary key decides a race between two creates. */
+static int commit_create(sql_catalog *c, const floe_table_commit *tc, floe_table_state *out, floe_err *err) {
+    if (check_table(tc->ns, tc->name, err) || require_ns(c, tc->ns, err)) return -1;
+    char *loc = NULL;
+    int found;
+    if (table_row(c, tc->ns, tc->name, 1, &loc, &found, err)) return -1;
+    free(loc);
+    loc = NULL;
+    if (found)
+        return floe_err_set(err, FLOE_ECONFLICT,
+                            "committing to %s.%s: requirement assert-create failed: the table already exists",
+                            tc->ns, tc->name);
+    if (floe_ice_requirements_check(NULL, tc->reqs, tc->nreqs, err))
+        return floe_err_prefix(err, "committing to %s.%s", tc->ns, tc->name);
+    floe_ice_metadata *m = floe_ice_updates_apply(NULL, tc->upds, tc->nupds, floe_wall_ms(), err);
+    if (!m) return floe_err_prefix(err, "creating table %s.%s", tc->ns, tc->name);
+    if (!floe_ice_metadata_schema(m)) {
+        floe_ice_metadata_free(m);
+        return floe_err_set(err, FLOE_EINVAL, "creating table %s.%s: the updates set no schema", tc->ns, tc->name);
+    }
+    floe_buf where;
+    floe_buf_init(&where);
+    if (m->location && *m->location) {
+        floe_uri_from_path(m->location, &where);
+        while (where.len > 0 && where.data[where.len - 1] == '/') where.len--;
+    } else {
+        ns_location(c, tc->ns, &where);
+        floe_buf_printf(&where, "/%s", tc->name);
+    }
+    free(m->location);
+    m->location = floe_xstrdup(floe_buf_cstr(&where));
+    floe_buf_free(&where);
+    if (!floe_props_get(&m->properties, "write.metadata.previous-versions-max"))
+        floe_props_set(&m->properties, "write.metadata.previous-versions-max", NEW_TABLE_PREVIOUS_VERSIONS_MAX);
+    if (write_metadata(c, m, NULL, &loc, err)) {
+        floe_ice_metadata_free(m);
+        return floe_err_prefix(err, "creating table %s.%s", tc->ns, tc->name);
+    }
+    const char *p[4] = {c->name, tc->ns, tc->name, loc};
+    if (run(c, SQL_INSERT_TABLE[c->typed], p, 4, NULL, NULL, err, "creating table %s.%s", tc->ns, tc->name)) {
+        /* After a lost connection the row may be there: the file stays. */
+        if (err->code != FLOE_EUNKNOWN) discard(c, loc);
+        free(loc);
+        floe_ice_metadata_free(m);
+        if (err->code == FLOE_EEXISTS)
+            floe_err_set(err, FLOE_ECONFLICT,
+                         "committing to %s.%s: requirement assert-create failed: the table already exists", tc->ns,
+                         tc->name);
+        return -1;
+    }
+    if (out) {
+        state_set(out, m, loc);
+    } else {
+        floe_ice_metadata_free(m);
+        free(loc);
+    }
+    return 0;
+}
+
 static int sql_commit_table(floe_catalog *base, const floe_table_commit *tc, floe_table_state *out,
                             floe_err *err) {
     sql_catalog *c = cat(base);
+    for (int i = 0; i < tc->nreqs; i++)
+        if (tc->reqs[i].kind == FLOE_REQ_ASSERT_CREATE) return commit_create(c, tc, out, err);
     staged st;
     if (stage(c, tc, &st, err)) return -1;
     if (st.new_loc && swap(c, &st, err)) {

@@ -4,7 +4,8 @@
  * flags), "-h"/"--help", "--" to end options, "-" as a positional (stdin),
  * and the two failure forms (exit 1 with "floe: <message>", exit 2 with the
  * message and the command's usage); and the small helpers several commands
- * share (reading a schema file, printing a JSON string).
+ * share (durations, reading a schema file, printing a JSON string, the
+ * progress bar of the long table commands).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <strings.h>
 
 #include "cli/cli.h"
+#include "util/clock.h"
 
 /* Schemas are small; anything past this is not one. */
 #define MAX_SMALL_FILE (16u << 20)
@@ -142,6 +144,22 @@ int cli_parse_size(const char *s, size_t *out) {
     return 0;
 }
 
+int64_t cli_parse_duration(const char *s) {
+    char *end;
+    if (!s || *s < '0' || *s > '9') return -1;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || v <= 0) return -1;
+    int64_t unit;
+    if (strcmp(end, "ms") == 0) unit = 1;
+    else if (strcmp(end, "s") == 0) unit = 1000;
+    else if (strcmp(end, "m") == 0) unit = 60 * 1000;
+    else if (strcmp(end, "h") == 0) unit = 3600 * 1000;
+    else if (strcmp(end, "d") == 0) unit = (int64_t)24 * 3600 * 1000;
+    else return -1;
+    if (v > INT64_MAX / unit) return -1;
+    return (int64_t)v * unit;
+}
+
 int cli_read_small_file(const char *path, char **data, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) return cli_fail("%s: %s", path, strerror(errno));
@@ -178,4 +196,27 @@ void cli_put_json_string(FILE *f, const char *s, size_t n) {
     floe_json_escape((const uint8_t *)s, n, &b);
     fwrite(b.data, 1, b.len, f);
     floe_buf_free(&b);
+}
+
+void cli_progress_draw(cli_progress *p, const char *label, int64_t done, int64_t total, const char *detail_fmt, ...) {
+    /* Redrawing more often than a person can read only costs writes. */
+    int64_t t = floe_mono_ms();
+    if (done < total && t - p->last_ms < 100) return;
+    p->last_ms = t;
+    int pct = total > 0 ? (int)(done * 100 / total) : 100;
+    int fill = pct * 30 / 100;
+    char cells[31];
+    for (int i = 0; i < 30; i++) cells[i] = i < fill ? '#' : '.';
+    cells[30] = '\0';
+    fprintf(stderr, "\r%s [%s] %3d%%  ", label, cells, pct);
+    va_list ap;
+    va_start(ap, detail_fmt);
+    vfprintf(stderr, detail_fmt, ap);
+    va_end(ap);
+    fflush(stderr);
+    p->shown = 1;
+}
+
+void cli_progress_clear(cli_progress *p, int width) {
+    if (p->shown) fprintf(stderr, "\r%*s\r", width, "");
 }

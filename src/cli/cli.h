@@ -72,6 +72,9 @@ void cli_print_help(const cli_cmd *cmd);
 int cli_parse_size(const char *s, size_t *out);
 /* A decimal integer in [min, max]; -1 otherwise. */
 int cli_parse_int(const char *s, long long min, long long max, long long *out);
+/* "30s", "15m", "6h", "3d", "250ms" (a positive number and ms, s, m, h or
+ * d) -> milliseconds; -1 when not one. */
+int64_t cli_parse_duration(const char *s);
 
 /* Reads a whole small file (a schema: at most 16 MiB) into a malloc'd,
  * NUL-terminated buffer; 0, or an exit code after reporting why not. */
@@ -79,6 +82,23 @@ int cli_read_small_file(const char *path, char **data, size_t *len);
 
 /* Writes s[0..n) to f as a quoted JSON string. */
 void cli_put_json_string(FILE *f, const char *s, size_t n);
+
+/* A progress bar redrawn in place (\r) on stderr while a long command runs;
+ * the command draws it only when stderr is a terminal.  Zero-initialise. */
+typedef struct cli_progress {
+    int shown;       /* drawn at least once: erase it before the report */
+    int64_t last_ms; /* when it was last drawn (monotonic) */
+} cli_progress;
+
+/* Draws "\r<label> [######......] 42%  <detail>" (detail printf-formatted),
+ * at most every 100 ms but always once done reaches total. */
+void cli_progress_draw(cli_progress *p, const char *label, int64_t done, int64_t total, const char *detail_fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+/* Erases the bar (width columns), when one was drawn. */
+void cli_progress_clear(cli_progress *p, int width);
 
 /* Flushes stdout; on a write error reports it and returns CLI_EXIT_FAIL,
  * else returns `status`. */

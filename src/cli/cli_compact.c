@@ -10,7 +10,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_table.h"
@@ -44,31 +43,9 @@ static const char COMPACT_HELP[] =
     "                       \"elapsed-ms\"}\n"
     "\n" CLI_CATALOG_HELP;
 
-typedef struct bar {
-    int shown;
-    int64_t last_ms;
-} bar;
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int on_progress(void *ctx, const char *what, int64_t done, int64_t total) {
-    bar *b = ctx;
-    int64_t t = now_ms();
-    if (done < total && t - b->last_ms < 100) return 0;
-    b->last_ms = t;
-    int pct = total > 0 ? (int)(done * 100 / total) : 100;
-    int fill = pct * 30 / 100;
-    char cells[31];
-    for (int i = 0; i < 30; i++) cells[i] = i < fill ? '#' : '.';
-    cells[30] = '\0';
-    fprintf(stderr, "\rcompacting [%s] %3d%%  %.1f / %.1f MB", cells, pct, (double)done / 1e6, (double)total / 1e6);
     (void)what;
-    fflush(stderr);
-    b->shown = 1;
+    cli_progress_draw(ctx, "compacting", done, total, "%.1f / %.1f MB", (double)done / 1e6, (double)total / 1e6);
     return 0;
 }
 
@@ -143,7 +120,7 @@ static int run_compact(const cli_cmd *cmd, int argc, char **argv) {
     }
     o.sort = sort;
     o.partition_filter = partition;
-    bar b = {0, 0};
+    cli_progress b = {0, 0};
     if (isatty(STDERR_FILENO)) {
         o.progress = on_progress;
         o.progress_ctx = &b;
@@ -153,7 +130,7 @@ static int run_compact(const cli_cmd *cmd, int argc, char **argv) {
     floe_compact_result r;
     floe_err err = {0};
     rc = floe_compact(c, pos[0], &o, &r, &err);
-    if (b.shown) fprintf(stderr, "\r%*s\r", 70, "");
+    cli_progress_clear(&b, 70);
     if (rc) return cli_close_catalog(c, cli_fail("%s", err.msg));
     if (json) print_json(pos[0], &r);
     else print_text(pos[0], &r);

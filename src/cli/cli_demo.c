@@ -33,6 +33,7 @@
 #include "cli/cli_table.h"
 #include "floe/demo.h"
 #include "floe/pipeline.h"
+#include "util/clock.h"
 
 #define DEMO_TABLE "demo.clickstream"
 #define DEMO_TOPIC "clickstream"
@@ -127,15 +128,9 @@ static void on_log(void *ctx, int level, const char *line) {
 
 /* ---- the monitor thread ------------------------------------------------------ */
 
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void *monitor_main(void *arg) {
     monitor *m = arg;
-    int64_t t0 = mono_ms(), produce_t0 = 0, last_print = 0, last_change = 0;
+    int64_t t0 = floe_mono_ms(), produce_t0 = 0, last_print = 0, last_change = 0;
     int64_t prev_produced = 0, prev_committed = 0, last_committed = -1;
     int stop_sent = 0;
     /* Records produced before the pipeline holds its partitions would wait
@@ -145,7 +140,7 @@ static void *monitor_main(void *arg) {
     while (!atomic_load(&m->run_returned)) {
         struct timespec tick = {0, 100000000};
         nanosleep(&tick, NULL);
-        int64_t now = mono_ms();
+        int64_t now = floe_mono_ms();
         floe_pipeline_stats st;
         pthread_mutex_lock(&m->lock);
         st = m->stats;
@@ -492,10 +487,10 @@ static int run_demo(const cli_cmd *cmd, int argc, char **argv) {
         pthread_mutex_destroy(&m.lock);
         return cli_fail("starting a thread: %s", strerror(mrc));
     }
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     floe_err run_err = {0};
     int run_rc = floe_pipeline_run(p, &run_err);
-    int64_t elapsed = mono_ms() - t0;
+    int64_t elapsed = floe_mono_ms() - t0;
     atomic_store(&m.run_returned, 1);
     pthread_join(mt, NULL);
 

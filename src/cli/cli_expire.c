@@ -15,6 +15,7 @@
 
 #include "cli/cli_table.h"
 #include "floe/expire.h"
+#include "util/clock.h"
 
 static const char EXPIRE_HELP[] =
     "Expires snapshots of table NAMESPACE.NAME and deletes the files no remaining\n"
@@ -43,29 +44,6 @@ static const char EXPIRE_HELP[] =
     "                          \"deleted-statistics-files\", \"delete-failures\",\n"
     "                          \"cleanup-error\" (null when cleanup finished)}\n"
     "\n" CLI_CATALOG_HELP;
-
-/* "30s", "15m", "6h", "3d", "250ms" -> milliseconds; -1 when not one. */
-static int64_t parse_duration(const char *s) {
-    char *end;
-    if (!s || *s < '0' || *s > '9') return -1;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || v <= 0) return -1;
-    int64_t unit;
-    if (strcmp(end, "ms") == 0) unit = 1;
-    else if (strcmp(end, "s") == 0) unit = 1000;
-    else if (strcmp(end, "m") == 0) unit = 60 * 1000;
-    else if (strcmp(end, "h") == 0) unit = 3600 * 1000;
-    else if (strcmp(end, "d") == 0) unit = (int64_t)24 * 3600 * 1000;
-    else return -1;
-    if (v > INT64_MAX / unit) return -1;
-    return (int64_t)v * unit;
-}
-
-static int64_t now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void print_json(const char *table, const floe_expire_result *r, int dry_run) {
     printf("{\"table\":");
@@ -111,11 +89,11 @@ static int run_expire(const cli_cmd *cmd, int argc, char **argv) {
     memset(&o, 0, sizeof o);
     o.dry_run = dry_run;
     if (older) {
-        int64_t d = parse_duration(older);
+        int64_t d = cli_parse_duration(older);
         if (d < 0)
             return cli_usage_error(cmd, "--older-than: '%s' is not a duration (a positive number and ms, s, m, h or d)",
                                    older);
-        o.now_ms = now_ms();
+        o.now_ms = floe_wall_ms();
         o.older_than_ms = o.now_ms - d;
         if (o.older_than_ms <= 0) o.older_than_ms = 1;
     }

@@ -20,31 +20,9 @@
 
 #include "cli/cli_table.h"
 #include "floe/maintenance.h"
+#include "util/clock.h"
 
 /* ---- shared ---------------------------------------------------------------------------- */
-
-/* "30s", "15m", "6h", "3d", "250ms" -> milliseconds; -1 when not one. */
-static int64_t parse_duration(const char *s) {
-    char *end;
-    if (!s || *s < '0' || *s > '9') return -1;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || v <= 0) return -1;
-    int64_t unit;
-    if (strcmp(end, "ms") == 0) unit = 1;
-    else if (strcmp(end, "s") == 0) unit = 1000;
-    else if (strcmp(end, "m") == 0) unit = 60 * 1000;
-    else if (strcmp(end, "h") == 0) unit = 3600 * 1000;
-    else if (strcmp(end, "d") == 0) unit = (int64_t)24 * 3600 * 1000;
-    else return -1;
-    if (v > INT64_MAX / unit) return -1;
-    return (int64_t)v * unit;
-}
-
-static int64_t clock_ms(clockid_t id) {
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "12.3 MiB", "512 B" */
 static void fmt_bytes(int64_t n, char *buf, size_t size) {
@@ -90,26 +68,18 @@ static const char CLEAN_HELP[] =
     "                          \"paths\"}\n"
     "\n" CLI_CATALOG_HELP;
 
-typedef struct bar {
-    int shown, dry_run;
-    int64_t last_ms;
-} bar;
+typedef struct clean_progress {
+    cli_progress bar;
+    int dry_run;
+} clean_progress;
 
 static int on_progress(void *ctx, const char *what, int64_t done, int64_t total) {
-    bar *b = ctx;
-    int64_t t = clock_ms(CLOCK_MONOTONIC);
-    if (done < total && t - b->last_ms < 100) return 0;
-    b->last_ms = t;
-    int pct = total > 0 ? (int)(done * 100 / total) : 100;
-    int fill = pct * 30 / 100;
-    char cells[31];
-    for (int i = 0; i < 30; i++) cells[i] = i < fill ? '#' : '.';
-    cells[30] = '\0';
-    fprintf(stderr, "\r%-18s [%s] %3d%%  %" PRId64 " / %" PRId64 " %s ",
-            strcmp(what, "files") != 0 ? "reading manifests" : b->dry_run ? "checking orphans" : "deleting orphans",
-            cells, pct, done, total, what);
-    fflush(stderr);
-    b->shown = 1;
+    clean_progress *b = ctx;
+    /* padded to one width, so the bar does not move between the phases */
+    const char *label = strcmp(what, "files") != 0 ? "reading manifests "
+                        : b->dry_run                ? "checking orphans  "
+                                                    : "deleting orphans  ";
+    cli_progress_draw(&b->bar, label, done, total, "%" PRId64 " / %" PRId64 " %s ", done, total, what);
     return 0;
 }
 
@@ -149,15 +119,15 @@ static int run_clean(const cli_cmd *cmd, int argc, char **argv) {
     int npos, status;
     if (!cli_parse_catalog(cmd, argc, argv, extra, CLI_NOPTS(extra), &ca, pos, 1, 1, &npos, &status)) return status;
     int64_t window = (int64_t)3 * 24 * 3600 * 1000;
-    if (older && (window = parse_duration(older)) < 0)
+    if (older && (window = cli_parse_duration(older)) < 0)
         return cli_usage_error(cmd, "--older-than: '%s' is not a duration (a positive number and ms, s, m, h or d)",
                                older);
     floe_clean_opts o;
     memset(&o, 0, sizeof o);
     o.dry_run = dry_run;
-    o.older_than_ms = clock_ms(CLOCK_REALTIME) - window;
+    o.older_than_ms = floe_wall_ms() - window;
     if (o.older_than_ms <= 0) o.older_than_ms = 1;
-    bar b = {0, dry_run, 0};
+    clean_progress b = {{0, 0}, dry_run};
     if (isatty(STDERR_FILENO)) {
         o.progress = on_progress;
         o.progress_ctx = &b;
@@ -167,7 +137,7 @@ static int run_clean(const cli_cmd *cmd, int argc, char **argv) {
     floe_clean_result r;
     floe_err err = {0};
     int rc = floe_clean(c, pos[0], &o, &r, &err);
-    if (b.shown) fprintf(stderr, "\r%*s\r", 79, "");
+    cli_progress_clear(&b.bar, 79);
     if (rc) {
         floe_clean_result_free(&r);
         return cli_close_catalog(c, cli_fail("%s", err.msg));

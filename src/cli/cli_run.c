@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "floe/pipeline.h"
+#include "util/clock.h"
 
 static const char RUN_HELP[] =
     "Consumes Kafka topics in a consumer group and lands the records in Iceberg\n"
@@ -75,12 +76,6 @@ static int write_stats(const char *path, const floe_pipeline_stats *s, long long
             s->freshness_max_ms, s->memory_peak_bytes, elapsed_ms);
     if (fclose(f)) return cli_fail("--stats %s: %s", path, strerror(errno));
     return 0;
-}
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int run_run(const cli_cmd *cmd, int argc, char **argv) {
@@ -147,7 +142,7 @@ static int run_run(const cli_cmd *cmd, int argc, char **argv) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    long long t0 = now_ms();
+    int64_t t0 = floe_mono_ms();
     int rc = floe_pipeline_run(p, &err);
     running = NULL;
     signal(SIGTERM, SIG_DFL);
@@ -155,7 +150,7 @@ static int run_run(const cli_cmd *cmd, int argc, char **argv) {
     floe_pipeline_stats s;
     floe_pipeline_get_stats(p, &s);
     status = rc ? cli_fail("%s", err.msg) : 0;
-    if (stats && write_stats(stats, &s, now_ms() - t0)) status = CLI_EXIT_FAIL;
+    if (stats && write_stats(stats, &s, floe_mono_ms() - t0)) status = CLI_EXIT_FAIL;
     floe_pipeline_free(p);
     return status;
 }

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/err.h"
 
 /* ---- the generator ------------------------------------------------------- */
@@ -422,12 +423,6 @@ static int64_t mono_ns(void) {
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ns(int64_t ns) {
     struct timespec t = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
     while (nanosleep(&t, &t) != 0 && errno == EINTR) {
@@ -452,7 +447,7 @@ static void produce_all(floe_demo *d, rd_kafka_t *p) {
             if (atomic_load(&d->stop)) break;
         }
         char val[FLOE_DEMO_EVENT_MAX], key[24];
-        int64_t now = wall_ms(), id;
+        int64_t now = floe_wall_ms(), id;
         size_t len = floe_demo_gen_next(g, now, val, key, &id);
         rd_kafka_resp_err_t e;
         while ((e = rd_kafka_producev(p, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),

@@ -130,6 +130,13 @@ int floe_kafka_source_subscribe(floe_kafka_source *s, const char *const *topics,
 int floe_kafka_source_poll(floe_kafka_source *s, floe_kafka_batch *b, int max_msgs,
                            size_t max_bytes, int timeout_ms, floe_err *err);
 
+/* Moves assigned partitions to parts[i].offset (>= 0), the next offset to
+ * hand out: messages fetched but not yet handed out are discarded, and the
+ * partition is fetched again from there.  For a pipeline that drops work
+ * it has not committed and starts over from its tables' progress, without
+ * leaving the group.  Call between polls, all batches released. */
+int floe_kafka_source_seek(floe_kafka_source *s, const floe_kafka_partition *parts, int n, floe_err *err);
+
 /* Commits next offsets to Kafka for lag tools, asynchronously; a failure
  * is reported through on_log when it arrives (inside a later poll or
  * close, which waits for commits in flight). */

@@ -42,6 +42,7 @@
 
 #include "table/expire.h"
 #include "table/table.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 #define DEFAULT_INTERVAL_MS 60000
@@ -68,18 +69,6 @@ struct floe_maintainer {
 };
 
 /* ---- small helpers ------------------------------------------------------------------ */
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Waits (lock held) until `ms` have passed, a stop or (with kickable) a
  * kick; returns whether to stop. */
@@ -109,7 +98,7 @@ static void mlog(floe_maintainer *mt, int level, const char *event, ...) {
     floe_buf b, ts;
     floe_buf_init(&b);
     floe_buf_init(&ts);
-    floe_fmt_timestamp(wall_ms() * 1000, 6, 1, &ts);
+    floe_fmt_timestamp(floe_wall_ms() * 1000, 6, 1, &ts);
     const char *lv = level <= 3 ? "error" : level == 4 ? "warn" : level <= 6 ? "info" : "debug";
     if (mt->o.log_json) {
         floe_buf_puts(&b, "{\"ts\":");
@@ -220,11 +209,11 @@ static int on_progress(void *ctx, const char *what, int64_t done, int64_t total)
     floe_maintainer *mt = ctx;
     pthread_mutex_lock(&mt->lock);
     if (!mt->stop && mt->o.duty < 1.0) {
-        int64_t worked = mono_ms() - mt->work_start_ms;
+        int64_t worked = floe_mono_ms() - mt->work_start_ms;
         if (worked >= DUTY_SLICE_MS) {
             int64_t pause = (int64_t)((double)worked * (1.0 - mt->o.duty) / mt->o.duty);
             if (pause > 0) wait_locked(mt, pause, 0);
-            mt->work_start_ms = mono_ms();
+            mt->work_start_ms = floe_mono_ms();
         }
     }
     int s = mt->stop;
@@ -242,10 +231,10 @@ static int64_t do_compact(floe_maintainer *mt, const char *table) {
     memset(&r, 0, sizeof r);
     floe_err e;
     memset(&e, 0, sizeof e);
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     mt->work_start_ms = t0;
     int rc = floe_compact(&mt->h, table, &co, &r, &e);
-    int64_t ms = mono_ms() - t0;
+    int64_t ms = floe_mono_ms() - t0;
     int fail = rc != 0 && !stopping(mt);
     floe_maintenance_event ev = {.table = table, .action = "compact", .failed = fail, .err = &e, .ms = ms,
                                  .compact = &r};
@@ -267,9 +256,9 @@ static int64_t do_rewrite(floe_maintainer *mt, const char *table) {
     memset(&r, 0, sizeof r);
     floe_err e;
     memset(&e, 0, sizeof e);
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     int rc = floe_rewrite_manifests(&mt->h, table, &r, &e);
-    int64_t ms = mono_ms() - t0;
+    int64_t ms = floe_mono_ms() - t0;
     floe_maintenance_event ev = {.table = table, .action = "rewrite-manifests", .failed = rc != 0, .err = &e,
                                  .ms = ms, .rewrite = &r};
     observe(mt, &ev);
@@ -289,7 +278,7 @@ static int64_t do_rewrite(floe_maintainer *mt, const char *table) {
 static void do_expire(floe_maintainer *mt, const char *table, int asked) {
     floe_err e;
     memset(&e, 0, sizeof e);
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     char *ns = NULL, *name = NULL;
     floe_table *t = NULL;
     floe_expire_result r;
@@ -314,7 +303,7 @@ static void do_expire(floe_maintainer *mt, const char *table, int asked) {
         rc = floe_table_expire_snapshots(t, &o, &r, &e);
         floe_table_free(t);
     }
-    int64_t ms = mono_ms() - t0;
+    int64_t ms = floe_mono_ms() - t0;
     floe_maintenance_event ev = {.table = table, .action = "expire", .failed = rc != 0, .err = &e, .ms = ms,
                                  .expire = &r};
     observe(mt, &ev);
@@ -334,14 +323,14 @@ static void do_expire(floe_maintainer *mt, const char *table, int asked) {
 static void do_clean(floe_maintainer *mt, const char *table) {
     floe_clean_opts co;
     memset(&co, 0, sizeof co);
-    if (mt->o.clean_window_ms > 0) co.older_than_ms = wall_ms() - mt->o.clean_window_ms;
+    if (mt->o.clean_window_ms > 0) co.older_than_ms = floe_wall_ms() - mt->o.clean_window_ms;
     floe_clean_result r;
     memset(&r, 0, sizeof r);
     floe_err e;
     memset(&e, 0, sizeof e);
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     int rc = floe_clean(&mt->h, table, &co, &r, &e);
-    int64_t ms = mono_ms() - t0;
+    int64_t ms = floe_mono_ms() - t0;
     floe_maintenance_event ev = {.table = table, .action = "clean", .failed = rc != 0, .err = &e, .ms = ms,
                                  .clean = &r};
     observe(mt, &ev);
@@ -365,9 +354,9 @@ static void maintain_table(floe_maintainer *mt, const char *table, int64_t *last
     memset(&h, 0, sizeof h);
     floe_err e;
     memset(&e, 0, sizeof e);
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     int rc = floe_table_health_get(&mt->h, table, &h, &e);
-    int64_t ms = mono_ms() - t0;
+    int64_t ms = floe_mono_ms() - t0;
     floe_maintenance_event ev = {.table = table, .action = "health", .failed = rc != 0, .err = &e, .ms = ms,
                                  .health = &h};
     observe(mt, &ev);
@@ -399,10 +388,10 @@ static void maintain_table(floe_maintainer *mt, const char *table, int64_t *last
     if (compact && !stopping(mt)) added += do_compact(mt, table);
     if (rewrite && !stopping(mt)) added += do_rewrite(mt, table);
     if ((expire || added > 0) && !stopping(mt)) do_expire(mt, table, expire);
-    int64_t now = mono_ms();
+    int64_t now = floe_mono_ms();
     if (!stopping(mt) && (*last_clean < 0 || now - *last_clean >= mt->o.clean_interval_ms)) {
         do_clean(mt, table);
-        *last_clean = mono_ms();
+        *last_clean = floe_mono_ms();
     }
 }
 

@@ -74,6 +74,7 @@
 #include "table/datafile_writer.h"
 #include "table/ingest.h"
 #include "table/table.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 #define MARKER_PREFIX "floe.kafka.offsets."
@@ -83,20 +84,6 @@
 #define LAG_MARKER_CYCLES 10   /* a table with no data refreshes its entries this often */
 #define DLQ_SUFFIX "__dlq"
 #define INFER_WAIT_MS 1000     /* how long records wait for their table to be created */
-
-/* ---- small helpers ------------------------------------------------------------------ */
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t wall_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- offset maps ---------------------------------------------------------------------- */
 
@@ -220,6 +207,7 @@ typedef struct ppart {
     int64_t next;       /* next offset to read (one past the last record seen); -1 = none seen, no start */
     int64_t base;       /* position when the current cycle began (or its first record); -1 unknown */
     int64_t max_ts_ms;  /* timestamp of the newest record seen */
+    int64_t first_seen; /* offset of the first record this process saw; -1 none */
 } ppart;
 
 /* A record kept until its table exists: where its text is in `early`, and
@@ -251,7 +239,7 @@ typedef struct ptable {
     struct early_rec *erec;
     size_t *early_len;          /* erec[k].len, as the array inference takes */
     int nearly, capearly;
-    int64_t early_since;        /* mono_ms() of the first waiting record */
+    int64_t early_since;        /* floe_mono_ms() of the first waiting record */
     /* metrics */
     floe_counter *m_in, *m_in_bytes, *m_committed, *m_commits, *m_failures, *m_retries, *m_files, *m_dead;
     floe_histogram *m_commit_s, *m_file_bytes;
@@ -279,13 +267,14 @@ struct floe_pipeline {
     _Atomic int stop_requests;  /* lock-free: signal handlers and other threads bump it */
     int failed;                 /* the source failed for good */
     int need_reset;             /* see the file comment */
-    char reset_reason[256];
+    int reset_streak;           /* resets since the last successful commit */
+    char reset_reason[FLOE_ERR_MSG_MAX + 256];
     floe_err fatal;             /* a failure inside a callback that must end run */
     int has_fatal;
     int in_cycle;
     int64_t ignored;            /* tombstones and records no table takes */
     /* the current cycle */
-    int64_t cycle_start;        /* mono_ms() of its first record; -1 when empty */
+    int64_t cycle_start;        /* floe_mono_ms() of its first record; -1 when empty */
     int64_t cycle_bytes, cycle_records;
     /* stats */
     floe_pipeline_stats st;
@@ -298,6 +287,8 @@ struct floe_pipeline {
     floe_counter *m_rebalances, *m_resets, *m_skipped;
     floe_gauge *m_memory;
     floe_histogram *m_fresh;
+    /* one thread encoding and compressing the pages of every table's files */
+    floe_pq_encoder *encoder;
 };
 
 /* ---- logging -------------------------------------------------------------------------- */
@@ -308,7 +299,7 @@ static void plog(floe_pipeline *p, int level, const char *event, ...) {
     if (!p->log) return;
     floe_buf b;
     floe_buf_init(&b);
-    int64_t now = wall_ms();
+    int64_t now = floe_wall_ms();
     floe_buf ts;
     floe_buf_init(&ts);
     floe_fmt_timestamp(now * 1000, 6, 1, &ts);
@@ -511,8 +502,8 @@ static int table_open_writer(floe_pipeline *p, ptable *t, floe_err *err) {
     if (!t->dw) return floe_err_prefix(err, "table %s", t->ident);
     /* Page encoding and compression on a second thread: on 2 cores this
      * thread shreds while that one compresses. */
-    if (floe_datafile_writer_encode_thread(t->dw, err)) return floe_err_prefix(err, "table %s", t->ident);
-    (void)p;
+    if (!p->encoder && !(p->encoder = floe_pq_encoder_new(err))) return floe_err_prefix(err, "table %s", t->ident);
+    floe_datafile_writer_set_encoder(t->dw, p->encoder);
     return 0;
 }
 
@@ -532,7 +523,7 @@ static int create_dlq_table(floe_pipeline *p, ptable *t, floe_err *err) {
     floe_catalog *c = p->cat;
     int rc = -1;
     if (c->create_namespace(c, t->ns, NULL, err) && err->code != FLOE_EEXISTS) goto done;
-    floe_table_create req = {s, NULL, NULL, NULL, &p->cfg->auto_create_props};
+    floe_table_create req = {s, NULL, NULL, NULL, &p->cfg->auto_create_props, 0};
     floe_table_state stt;
     memset(&stt, 0, sizeof stt);
     if (c->create_table(c, t->ns, t->name, &req, &stt, err) == 0) {
@@ -666,14 +657,18 @@ static double fresh_quantile(const floe_pipeline *p, double q) {
  * files stay pending unless the failure resets). */
 static int table_commit(floe_pipeline *p, ptable *t, int phase0, floe_err *err) {
     if (!t->t) return 0;
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     if (!phase0 && t->dw && floe_datafile_writer_rows(t->dw) > 0) {
         floe_ice_data_file *files;
         int n;
         if (floe_datafile_writer_finish(t->dw, &files, &n, err)) {
             floe_datafile_writer_abort(t->dw);
             p->need_reset = 1;
-            snprintf(p->reset_reason, sizeof p->reset_reason, "closing files of %s failed", t->ident);
+            p->st.commit_failures++;
+            floe_counter_add(t->m_failures, 1);
+            snprintf(p->reset_reason, sizeof p->reset_reason, "writing the files of %s failed: %s", t->ident,
+                     err->msg);
+            plog(p, 3, "write-failed", "table", t->ident, "error", err->msg, NULL);
             return floe_err_prefix(err, "table %s", t->ident);
         }
         if (t->npending + n > t->cappending) {
@@ -692,7 +687,7 @@ static int table_commit(floe_pipeline *p, ptable *t, int phase0, floe_err *err) 
     const char *branch = table_branch(p, t->ident);
     int nfiles = phase0 ? 0 : t->npending;
     int rc = floe_table_append_ex(t->t, t->pending, nfiles, NULL, branch, commit_summary, &cc, err);
-    int64_t ms = mono_ms() - t0;
+    int64_t ms = floe_mono_ms() - t0;
     if (rc == 0) {
         offmap_copy(&t->known, &cc.result);
         /* entries now exist for every partition that had a floor */
@@ -719,7 +714,7 @@ static int table_commit(floe_pipeline *p, ptable *t, int phase0, floe_err *err) 
             floe_counter_add(t->m_committed, (uint64_t)t->batch_records);
             floe_counter_add(t->m_files, (uint64_t)t->npending);
             floe_histogram_observe(t->m_commit_s, (double)ms / 1000.0);
-            fresh_observe(p, wall_ms(), t->ts, t->nts);
+            fresh_observe(p, floe_wall_ms(), t->ts, t->nts);
             plog(p, 6, "commit", "table", t->ident, "records", num(t->batch_records), "files", num(t->npending),
                  "bytes", num(bytes), "snapshot", num(floe_table_meta(t->t)->current_snapshot_id), "ms", num(ms),
                  NULL);
@@ -731,6 +726,7 @@ static int table_commit(floe_pipeline *p, ptable *t, int phase0, floe_err *err) 
             plog(p, 7, "marker", "table", t->ident, "ms", num(ms), NULL);
         }
         t->fail_streak = 0;
+        if (!phase0) p->reset_streak = 0;
         offmap_free(&cc.result);
         return 0;
     }
@@ -775,6 +771,8 @@ static int create_waiting(floe_pipeline *p, int force, floe_err *err);
 static int cycle(floe_pipeline *p, floe_err *err) {
     if (p->in_cycle) return 0;
     if (create_waiting(p, 1, err)) return -1;
+    for (int i = 0; i < p->ntables; i++)
+        if (!p->tables[i]->t && p->tables[i]->nearly) return 1; /* no table may commit past records that wait */
     p->in_cycle = 1;
     int failed = 0;
     floe_err e;
@@ -834,8 +832,6 @@ static void drop_uncommitted(floe_pipeline *p) {
         early_clear(t);
         offmap_clear(&t->floor);
     }
-    for (int i = 0; i < p->nparts; i++) free(p->parts[i].topic);
-    p->nparts = 0;
     p->cycle_start = -1;
     p->cycle_bytes = p->cycle_records = 0;
 }
@@ -947,7 +943,7 @@ static int on_assign(void *ctx, floe_kafka_partition *parts, int n, floe_err *er
                 p->capparts = p->capparts ? p->capparts * 2 : 64;
                 p->parts = floe_xrealloc(p->parts, (size_t)p->capparts * sizeof *p->parts);
             }
-            p->parts[p->nparts++] = (ppart){floe_xstrdup(parts[i].topic), parts[i].partition, start, start, -1};
+            p->parts[p->nparts++] = (ppart){floe_xstrdup(parts[i].topic), parts[i].partition, start, start, -1, -1};
         }
         if (i < 8) floe_buf_printf(&desc, "%s%s/%d@%lld", i ? "," : "", parts[i].topic, (int)parts[i].partition,
                                    (long long)start);
@@ -980,10 +976,8 @@ static void on_revoke(void *ctx, const floe_kafka_partition *parts, int n, int l
             snprintf(p->reset_reason, sizeof p->reset_reason, "commit before revocation failed");
         }
     }
-    if (p->need_reset) {
-        drop_uncommitted(p);
-        return;
-    }
+    /* Going either way; with a reset pending, what is held for them is
+     * dropped with the rest when the poll returns. */
     for (int i = 0; i < n; i++) {
         part_remove(p, parts[i].topic, parts[i].partition);
         for (int k = 0; k < p->ntables; k++) {
@@ -1011,14 +1005,45 @@ static int source_start(floe_pipeline *p, floe_err *err) {
     return 0;
 }
 
+/* Drops what is not committed and moves every partition still assigned
+ * back to where the tables say it stands, without leaving the group (a
+ * consumer destroyed and made again would rejoin and move every partition;
+ * and librdkafka 2.0 can assert when a cooperative consumer whose
+ * assignment was lost is destroyed). */
 static int reset(floe_pipeline *p, floe_err *err) {
-    plog(p, 4, "reset", "reason", p->reset_reason, NULL);
+    plog(p, 4, "reset", "reason", p->reset_reason, "partitions", num(p->nparts), NULL);
     floe_counter_add(p->m_resets, 1);
+    if (++p->reset_streak > MAX_FAIL_STREAK)
+        return floe_err_set(err, FLOE_EIO, "gave up after %d resets without a commit; the last: %s",
+                            MAX_FAIL_STREAK, p->reset_reason);
+    /* what is read again is new input for --stop-when-idle */
+    p->last_record_ms = floe_mono_ms();
     drop_uncommitted(p);
-    if (p->src) floe_kafka_source_free(p->src); /* abandon: no revoke, no commit */
-    p->src = NULL;
     p->need_reset = 0;
-    return source_start(p, err);
+    if (!p->src) return source_start(p, err);
+    for (int i = 0; i < p->ntables; i++) {
+        ptable *t = p->tables[i];
+        if (t->t && (floe_table_reload(t->t, err) || table_read_marker(p, t, err)))
+            return floe_err_prefix(err, "reset: reading progress of %s", t->ident);
+    }
+    floe_kafka_partition *kp = floe_xcalloc((size_t)p->nparts + 1, sizeof *kp);
+    int n = 0;
+    for (int i = 0; i < p->nparts; i++) {
+        ppart *pp = &p->parts[i];
+        int64_t start = -1;
+        for (int k = 0; k < p->ntables; k++) {
+            offent *e = offmap_find(&p->tables[k]->known, pp->topic, pp->partition);
+            if (e && (start < 0 || e->offset < start)) start = e->offset;
+        }
+        if (start < 0) start = pp->first_seen; /* nothing committed: from the first record seen */
+        pp->next = pp->base = start;
+        if (start >= 0) kp[n++] = (floe_kafka_partition){pp->topic, pp->partition, start};
+    }
+    int rc = floe_kafka_source_seek(p->src, kp, n, err);
+    free(kp);
+    if (rc) return -1;
+    for (int k = 0; k < p->ntables; k++) table_set_floors(p, p->tables[k]);
+    return 0;
 }
 
 /* ---- records ---------------------------------------------------------------------------- */
@@ -1082,7 +1107,7 @@ static int dead_letter(floe_pipeline *p, const floe_kafka_msg *m, const char *ta
     floe_buf_puts(b, ",\"error\":");
     floe_json_escape((const uint8_t *)why, strlen(why), b);
     floe_buf_puts(b, ",\"time\":\"");
-    floe_fmt_timestamp(wall_ms() * 1000, 6, 1, b);
+    floe_fmt_timestamp(floe_wall_ms() * 1000, 6, 1, b);
     floe_buf_puts(b, "\"}");
     if (floe_datafile_writer_write(t->dw, (const char *)b->data, b->len, m->offset, err))
         return floe_err_prefix(err, "writing a dead letter to %s", t->ident);
@@ -1228,7 +1253,7 @@ static void early_add(ptable *t, const floe_kafka_msg *m, const char *rec, size_
         t->erec = floe_xrealloc(t->erec, (size_t)t->capearly * sizeof *t->erec);
         t->early_len = floe_xrealloc(t->early_len, (size_t)t->capearly * sizeof *t->early_len);
     }
-    if (t->nearly == 0) t->early_since = mono_ms();
+    if (t->nearly == 0) t->early_since = floe_mono_ms();
     t->erec[t->nearly] = (struct early_rec){t->early.len, m->timestamp_ms, m->offset, m->partition,
                                             floe_xstrdup(m->topic)};
     t->early_len[t->nearly] = len;
@@ -1294,6 +1319,7 @@ static int handle(floe_pipeline *p, const floe_kafka_msg *m, floe_err *err) {
         for (int i = 0; i < p->ntables; i++) table_set_floors(p, p->tables[i]);
     }
     if (pp->base < 0) pp->base = m->offset;
+    if (pp->first_seen < 0) pp->first_seen = m->offset;
     pp->next = m->offset + 1;
     if (m->timestamp_ms > pp->max_ts_ms) pp->max_ts_ms = m->timestamp_ms;
     p->st.records_in++;
@@ -1373,7 +1399,7 @@ static void early_msg(const ptable *t, int k, floe_kafka_msg *m) {
  * first handful of records (a field null in all of them would become a
  * string). */
 static int create_waiting(floe_pipeline *p, int force, floe_err *err) {
-    int64_t now = mono_ms();
+    int64_t now = floe_mono_ms();
     for (int i = 0; i < p->ntables; i++) {
         ptable *t = p->tables[i];
         if (t->t || !t->nearly) continue;
@@ -1391,13 +1417,23 @@ static int create_waiting(floe_pipeline *p, int force, floe_err *err) {
                                     &props};
         int created = 0;
         floe_err e;
-        t->t = floe_table_create_inferred(p->cat, t->ns, t->name, &ac, &created, &e);
+        /* another process may have made it meanwhile */
+        t->t = floe_table_load(p->cat, t->ns, t->name, &e);
+        if (!t->t && e.code == FLOE_ENOTFOUND)
+            t->t = floe_table_create_inferred(p->cat, t->ns, t->name, &ac, &created, &e);
         floe_props_free(&props);
         if (!t->t) {
             free(lines);
-            plog(p, 3, "table-create-failed", "table", t->ident, "error", e.msg, NULL);
-            if (e.code != FLOE_EINVAL)
-                return floe_err_set(err, e.code, "auto-creating table %s: %s", t->ident, e.msg);
+            plog(p, 3, "table-create-failed", "table", t->ident, "error", e.msg, "attempt", num(t->fail_streak + 1),
+                 NULL);
+            if (e.code != FLOE_EINVAL) {
+                /* The catalog failed (a timeout, a 5xx): the records wait
+                 * and the next cycle tries again, eight times at most. */
+                if (++t->fail_streak >= MAX_FAIL_STREAK)
+                    return floe_err_set(err, e.code, "auto-creating table %s failed %d times in a row: %s", t->ident,
+                                        t->fail_streak, e.msg);
+                continue;
+            }
             /* The records themselves are at fault (no schema can be
              * inferred from them, a partition column missing): they are
              * dead letters, and the next records try again. */
@@ -1409,6 +1445,7 @@ static int create_waiting(floe_pipeline *p, int force, floe_err *err) {
             early_clear(t);
             continue;
         }
+        t->fail_streak = 0;
         floe_maintainer_note_table(p->maint, t->ident);
         if (created) {
             p->st.tables_created++;
@@ -1499,8 +1536,34 @@ static void update_lag(floe_pipeline *p) {
     floe_kafka_lag_free(lag, n);
 }
 
+/* What running needs beyond the configuration: the catalog, the metrics
+ * endpoint and the maintenance thread (not opened by floe_pipeline_new, so
+ * that --print-config works with the catalog down). */
+static int pipeline_open(floe_pipeline *p, floe_err *err) {
+    floe_err e;
+    p->cat = floe_catalog_open(p->cfg->catalog_uri, p->cfg->warehouse, &p->cfg->catalog_props, err);
+    if (!p->cat) return floe_err_prefix(err, "opening the catalog");
+    if (p->cfg->metrics_listen) {
+        if (floe_metrics_server_start(p->metrics, p->cfg->metrics_listen, &p->msrv, err))
+            return floe_err_prefix(err, "floe.metrics.listen");
+        plog(p, 6, "metrics", "listen", p->cfg->metrics_listen, "port", num(floe_metrics_server_port(p->msrv)), NULL);
+    }
+    if (p->cfg->maintenance_enabled) {
+        /* its own thread and catalog connection; without it the pipeline still runs */
+        floe_maintainer_opts mo;
+        floe_maintainer_opts_from_config(p->cfg, &mo);
+        mo.metrics = p->metrics;
+        mo.log = p->log;
+        mo.log_ctx = p->log_ctx;
+        p->maint = floe_maintainer_start(&mo, &e);
+        if (!p->maint) plog(p, 4, "maintenance-failed", "action", "start", "error", e.msg, NULL);
+    }
+    return 0;
+}
+
 int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
-    int64_t t_start = mono_ms();
+    if (!p->cat && pipeline_open(p, err)) return -1;
+    int64_t t_start = floe_mono_ms();
     if (!p->src && source_start(p, err)) return -1;
     plog(p, 6, "started", "group", p->group, "catalog", p->cfg->catalog_uri, NULL);
     floe_kafka_batch b;
@@ -1509,7 +1572,7 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
     p->cycle_start = -1;
     int64_t last_lag = 0;
     while (p->stop_requests == 0) {
-        int64_t now = mono_ms();
+        int64_t now = floe_mono_ms();
         int timeout = 100;
         if (p->cycle_start >= 0) {
             int64_t left = p->cycle_start + p->cfg->commit_interval_ms - now;
@@ -1522,26 +1585,18 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
             rc = -1;
             break;
         }
-        if (n < 0) {
-            if (p->need_reset) {
-                floe_kafka_batch_release(&b);
-                if (reset(p, err)) {
-                    rc = -1;
-                    break;
-                }
-                continue;
-            }
+        if (n < 0) { /* the source failed for good: a restart resumes from the tables */
             rc = -1;
             break;
         }
         for (int i = 0; i < n && rc == 0 && !p->need_reset; i++) {
-            if (p->cycle_start < 0) p->cycle_start = mono_ms();
+            if (p->cycle_start < 0) p->cycle_start = floe_mono_ms();
             rc = handle(p, &b.msgs[i], err);
         }
         floe_kafka_batch_release(&b);
         if (rc == 0 && !p->need_reset) rc = create_waiting(p, 0, err);
         if (rc) break;
-        now = mono_ms();
+        now = floe_mono_ms();
         if (n > 0) {
             p->last_record_ms = now;
             if (!p->first_record_ms) p->first_record_ms = now;
@@ -1607,7 +1662,7 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
     floe_pipeline_stats s;
     floe_pipeline_get_stats(p, &s);
     plog(p, 6, "stopped", "records_in", num(s.records_in), "committed", num(s.records_committed), "dead",
-         num(s.records_dead), "commits", num(s.commits), "elapsed_ms", num(mono_ms() - t_start), NULL);
+         num(s.records_dead), "commits", num(s.commits), "elapsed_ms", num(floe_mono_ms() - t_start), NULL);
     return rc;
 }
 
@@ -1648,30 +1703,6 @@ static floe_pipeline *pipeline_make(floe_config *cfg, const floe_pipeline_opts *
     p->m_fresh = floe_metrics_histogram(p->metrics, "floe_freshness_seconds",
                                         "Produce-to-visible latency of committed records.", NULL, fb,
                                         sizeof fb / sizeof fb[0], &e);
-    p->cat = floe_catalog_open(cfg->catalog_uri, cfg->warehouse, &cfg->catalog_props, err);
-    if (!p->cat) {
-        floe_err_prefix(err, "opening the catalog");
-        floe_pipeline_free(p);
-        return NULL;
-    }
-    if (cfg->metrics_listen) {
-        if (floe_metrics_server_start(p->metrics, cfg->metrics_listen, &p->msrv, err)) {
-            floe_err_prefix(err, "floe.metrics.listen");
-            floe_pipeline_free(p);
-            return NULL;
-        }
-        plog(p, 6, "metrics", "listen", cfg->metrics_listen, "port", num(floe_metrics_server_port(p->msrv)), NULL);
-    }
-    if (cfg->maintenance_enabled) {
-        /* its own thread and catalog connection; without it the pipeline still runs */
-        floe_maintainer_opts mo;
-        floe_maintainer_opts_from_config(cfg, &mo);
-        mo.metrics = p->metrics;
-        mo.log = p->log;
-        mo.log_ctx = p->log_ctx;
-        p->maint = floe_maintainer_start(&mo, &e);
-        if (!p->maint) plog(p, 4, "maintenance-failed", "action", "start", "error", e.msg, NULL);
-    }
     return p;
 }
 
@@ -1743,6 +1774,7 @@ void floe_pipeline_free(floe_pipeline *p) {
     if (p->src) floe_kafka_source_free(p->src);
     for (int i = 0; i < p->ntables; i++) table_free(p->tables[i]);
     free(p->tables);
+    floe_pq_encoder_free(p->encoder); /* after the writers it served */
     for (int i = 0; i < p->nparts; i++) free(p->parts[i].topic);
     free(p->parts);
     if (p->cat) floe_catalog_free(p->cat);

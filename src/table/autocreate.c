@@ -66,7 +66,7 @@ floe_table *floe_table_create_inferred(floe_catalog *c, const char *ns, const ch
         free(ids);
     }
     if (c->create_namespace(c, ns, NULL, err) && err->code != FLOE_EEXISTS) goto done;
-    floe_table_create req = {schema, terms ? &spec : NULL, NULL, NULL, o->props};
+    floe_table_create req = {schema, terms ? &spec : NULL, NULL, NULL, o->props, 0};
     floe_table_state st;
     memset(&st, 0, sizeof st);
     if (c->create_table(c, ns, name, &req, &st, err) == 0) {

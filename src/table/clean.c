@@ -293,11 +293,7 @@ int floe_clean(floe_catalog_handle *c, const char *table, const floe_clean_opts 
     floe_clean_opts o;
     if (opts) o = *opts;
     else memset(&o, 0, sizeof o);
-    char *ns, *name;
-    if (floe_table_ident_split(table, &ns, &name, err)) return -1;
-    floe_table *t = floe_table_load(c->catalog, ns, name, err);
-    free(ns);
-    free(name);
+    floe_table *t = floe_table_load_ident(c->catalog, table, err);
     if (!t) return -1;
     int rc = clean_table(t, &o, r, err);
     if (rc) floe_err_prefix(err, "cleaning %s", table);

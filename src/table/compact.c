@@ -71,62 +71,15 @@
 #include "table/append.h"
 #include "table/datafile_writer.h"
 #include "table/expire.h"
+#include "table/reach.h"
 #include "table/scan.h"
 #include "table/snapshot_write.h"
-#include "util/hash.h"
+#include "util/clock.h"
 #include "util/text.h"
 
 #define DEFAULT_TARGET ((int64_t)512 << 20)
 #define DEFAULT_MIN_FILES 5
 #define PROGRESS_ROWS 4096
-
-/* ---- a set of strings ------------------------------------------------------------ */
-
-typedef struct strset {
-    const char **keys; /* borrowed */
-    int *vals;
-    size_t cap, n;
-} strset;
-
-static size_t strset_slot(const strset *s, const char *k) {
-    size_t i = floe_murmur3_32(k, strlen(k), 0) & (s->cap - 1);
-    while (s->keys[i] && strcmp(s->keys[i], k) != 0) i = (i + 1) & (s->cap - 1);
-    return i;
-}
-
-static void strset_put(strset *s, const char *k, int v) {
-    if (2 * (s->n + 1) > s->cap) {
-        strset old = *s;
-        s->cap = old.cap ? old.cap * 2 : 64;
-        s->keys = floe_xcalloc(s->cap, sizeof *s->keys);
-        s->vals = floe_xcalloc(s->cap, sizeof *s->vals);
-        for (size_t i = 0; i < old.cap; i++) {
-            if (!old.keys[i]) continue;
-            size_t j = strset_slot(s, old.keys[i]);
-            s->keys[j] = old.keys[i];
-            s->vals[j] = old.vals[i];
-        }
-        free(old.keys);
-        free(old.vals);
-    }
-    size_t i = strset_slot(s, k);
-    if (!s->keys[i]) s->n++;
-    s->keys[i] = k;
-    s->vals[i] = v;
-}
-
-/* The value stored for k, or -1. */
-static int strset_get(const strset *s, const char *k) {
-    if (s->n == 0) return -1;
-    size_t i = strset_slot(s, k);
-    return s->keys[i] ? s->vals[i] : -1;
-}
-
-static void strset_free(strset *s) {
-    free(s->keys);
-    free(s->vals);
-    memset(s, 0, sizeof *s);
-}
 
 /* ---- the compactor ---------------------------------------------------------------- */
 
@@ -152,12 +105,6 @@ typedef struct compactor {
     int64_t total_bytes, done_bytes;
     int stopped;               /* the progress callback asked to stop */
 } compactor;
-
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int progress(compactor *c, int64_t done) {
     if (!c->o.progress || c->stopped) return c->stopped;
@@ -580,7 +527,7 @@ typedef struct gcommit {
     const cgroup *g;
     const floe_ice_data_file *added;
     int nadded;
-    strset inputs;             /* input path -> its index in the group */
+    floe_pathset inputs;       /* input path -> its index in the group */
     int *dels;                 /* plan.deletes indexes that apply to some input */
     int ndels;
     char uuid[37];             /* names the attempt's files */
@@ -636,7 +583,7 @@ static int delete_still_needed(gcommit *gc, const floe_scan_delete *d, const mf_
         for (int k = 0; k < ents[i].n; k++) {
             const floe_ice_manifest_entry *e = &ents[i].e[k];
             if (e->status == FLOE_ICE_STATUS_DELETED || e->file.content != FLOE_ICE_CONTENT_DATA) continue;
-            if (strset_get(&gc->inputs, e->file.file_path) >= 0) continue;
+            if (floe_pathset_get(&gc->inputs, e->file.file_path)) continue;
             int64_t seq = e->has_sequence_number ? e->sequence_number : 0;
             if (!floe_scan_delete_may_apply(m, &d->file, d->data_seq, &e->file, seq)) continue;
             if (d->file.content == FLOE_ICE_CONTENT_EQUALITY_DELETES || floe_scan_delete_names(d, e->file.file_path))
@@ -690,8 +637,8 @@ static int attempt(gcommit *gc, pathv *written, int64_t *parent_id, floe_err *er
             const floe_ice_data_file *f = &e->file;
             int64_t eseq = e->has_sequence_number ? e->sequence_number : 0;
             if (f->content == FLOE_ICE_CONTENT_DATA) {
-                int j = strset_get(&gc->inputs, f->file_path);
-                if (j >= 0) found[j] = 1;
+                const int *j = floe_pathset_get(&gc->inputs, f->file_path);
+                if (j) found[*j] = 1;
                 continue;
             }
             for (int d = 0; d < gc->ndels; d++)
@@ -715,21 +662,21 @@ static int attempt(gcommit *gc, pathv *written, int64_t *parent_id, floe_err *er
     if (rc != ATTEMPT_COMMITTED) goto done;
 
     /* Delete files that no remaining data file needs go with the inputs. */
-    strset removed = {0};      /* paths whose entries become DELETED */
+    floe_pathset removed = {0}; /* paths whose entries become DELETED */
     for (int j = 0; j < gc->g->n; j++) {
         const char *fp = p->tasks[gc->g->tasks[j]].file.file_path;
-        strset_put(&removed, fp, 1);
+        floe_pathset_add(&removed, fp, 1);
     }
     for (int d = 0; d < gc->ndels; d++) {
         const floe_scan_delete *del = &p->deletes[gc->dels[d]];
         if (!live_del[d]) continue; /* gone already */
         if (delete_still_needed(gc, del, ents, nm, mfs)) continue;
-        strset_put(&removed, del->file.file_path, 1);
+        floe_pathset_add(&removed, del->file.file_path, 1);
     }
     for (int i = 0; i < nm; i++)
         for (int k = 0; k < ents[i].n && !affected[i]; k++)
             affected[i] = ents[i].e[k].status != FLOE_ICE_STATUS_DELETED &&
-                          strset_get(&removed, ents[i].e[k].file.file_path) >= 0;
+                          floe_pathset_get(&removed, ents[i].e[k].file.file_path) != NULL;
 
     /* The new files' manifest: ADDED, with P's data sequence number. */
     int next = 0;
@@ -771,7 +718,7 @@ static int attempt(gcommit *gc, pathv *written, int64_t *parent_id, floe_err *er
             for (int k = 0; k < ents[i].n; k++) {
                 floe_ice_manifest_entry e = ents[i].e[k]; /* shallow */
                 if (e.status == FLOE_ICE_STATUS_DELETED) continue;
-                if (strset_get(&removed, e.file.file_path) >= 0) {
+                if (floe_pathset_get(&removed, e.file.file_path)) {
                     e.status = FLOE_ICE_STATUS_DELETED;
                     e.has_snapshot_id = 1;
                     e.snapshot_id = gc->snapshot_id;
@@ -805,7 +752,7 @@ static int attempt(gcommit *gc, pathv *written, int64_t *parent_id, floe_err *er
         free(es);
     }
     free(keys);
-    strset_free(&removed);
+    floe_pathset_free(&removed);
     for (int i = 0; i < nm; i++)
         if (!affected[i]) floe_ice_manifest_file_copy(&out[nout++], &mfs[i]);
     if (rc != ATTEMPT_COMMITTED) goto done;
@@ -908,7 +855,9 @@ static int commit_group(compactor *c, const cgroup *g, const floe_ice_data_file 
     gc.snapshot_id = floe_snapshot_new_id(floe_table_meta(t));
     for (int j = 0; j < g->n; j++) {
         const floe_scan_task *task = &c->plan.tasks[g->tasks[j]];
-        strset_put(&gc.inputs, task->file.file_path, j);
+        int *slot = floe_pathset_get(&gc.inputs, task->file.file_path);
+        if (slot) *slot = j;
+        else floe_pathset_add(&gc.inputs, task->file.file_path, j);
         for (int k = 0; k < task->ndeletes; k++) {
             int seen = 0;
             for (int d = 0; d < gc.ndels && !seen; d++) seen = gc.dels[d] == task->deletes[k];
@@ -965,7 +914,7 @@ static int commit_group(compactor *c, const cgroup *g, const floe_ice_data_file 
         floe_datafile_delete(t->io, added, nadded);
     }
     *removed_deletes = gc.removed_deletes;
-    strset_free(&gc.inputs);
+    floe_pathset_free(&gc.inputs);
     free(gc.dels);
     return rc;
 }
@@ -1029,7 +978,7 @@ int floe_table_compact(floe_table *t, const floe_compact_opts *opts, floe_compac
     floe_compact_result local;
     if (!r) r = &local;
     memset(r, 0, sizeof *r);
-    int64_t t0 = mono_ms();
+    int64_t t0 = floe_mono_ms();
     compactor c;
     memset(&c, 0, sizeof c);
     c.t = t;
@@ -1054,7 +1003,7 @@ int floe_table_compact(floe_table *t, const floe_compact_opts *opts, floe_compac
     }
     const floe_ice_snapshot *s = floe_snapshot_branch_head(m, "main");
     if (!s) {
-        r->elapsed_ms = mono_ms() - t0;
+        r->elapsed_ms = floe_mono_ms() - t0;
         return 0;
     }
     c.start_seq = m->format_version >= 2 ? s->sequence_number : 0;
@@ -1110,18 +1059,14 @@ int floe_table_compact(floe_table *t, const floe_compact_opts *opts, floe_compac
         floe_err ignored = {0};
         floe_table_bound_history(t, &ignored);
     }
-    r->elapsed_ms = mono_ms() - t0;
+    r->elapsed_ms = floe_mono_ms() - t0;
     return rc;
 }
 
 int floe_compact(floe_catalog_handle *c, const char *table, const floe_compact_opts *opts, floe_compact_result *r,
                  floe_err *err) {
     if (r) memset(r, 0, sizeof *r);
-    char *ns, *name;
-    if (floe_table_ident_split(table, &ns, &name, err)) return -1;
-    floe_table *t = floe_table_load(c->catalog, ns, name, err);
-    free(ns);
-    free(name);
+    floe_table *t = floe_table_load_ident(c->catalog, table, err);
     if (!t) return -1;
     int rc = floe_table_compact(t, opts, NULL, NULL, r, err);
     floe_table_free(t);

@@ -21,9 +21,10 @@
  * OutputFileFactory: <data>/<partition path>/<00000 partition seq>-<task>-
  * <writer uuid>-<00001 file seq>.parquet.
  *
- * With floe_datafile_writer_encode_thread every file's Parquet writer
- * hands its full pages to one encoder thread owned by this writer (freed
- * after the files' writers), so that shredding and compression overlap.
+ * With floe_datafile_writer_set_encoder every file's Parquet writer hands
+ * its full pages to an encoder thread the caller owns (one per pipeline,
+ * shared by its tables' writers), so that shredding and compression
+ * overlap.
  */
 #include "table/datafile_writer.h"
 
@@ -755,11 +756,7 @@ int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t
     return roll_check(w, pt, err);
 }
 
-int floe_datafile_writer_encode_thread(floe_datafile_writer *w, floe_err *err) {
-    if (w->popts.encoder) return 0;
-    w->popts.encoder = floe_pq_encoder_new(err);
-    return w->popts.encoder ? 0 : -1;
-}
+void floe_datafile_writer_set_encoder(floe_datafile_writer *w, floe_pq_encoder *e) { w->popts.encoder = e; }
 
 int64_t floe_datafile_writer_rows(const floe_datafile_writer *w) { return w->rows; }
 int64_t floe_datafile_writer_unknown_fields(const floe_datafile_writer *w) {
@@ -821,7 +818,6 @@ void floe_datafile_writer_abort(floe_datafile_writer *w) {
 void floe_datafile_writer_free(floe_datafile_writer *w) {
     if (!w) return;
     if (w->table) floe_datafile_writer_abort(w);
-    floe_pq_encoder_free(w->popts.encoder); /* after the files' writers */
     for (int i = 0; i < w->nsources; i++) {
         free(w->sources[i].parts);
         free(w->sources[i].lens);

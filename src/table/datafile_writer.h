@@ -44,10 +44,11 @@ floe_datafile_writer *floe_datafile_writer_new(floe_fileio *io, const floe_ice_m
 int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t len, int64_t lineno,
                                floe_err *err);
 
-/* Makes the writer encode and compress its files' pages on a thread of
- * its own (floe_pq_encoder), overlapping that work with the records'
+/* Makes the writer encode and compress its files' pages on encoder e's
+ * thread (floe_pq_encoder; borrowed: it must outlive the writer, and may
+ * serve several writers), overlapping that work with the records'
  * shredding; the files are the same.  Call before the first write. */
-int floe_datafile_writer_encode_thread(floe_datafile_writer *w, floe_err *err);
+void floe_datafile_writer_set_encoder(floe_datafile_writer *w, floe_pq_encoder *e);
 
 /* Records in the current batch. */
 int64_t floe_datafile_writer_rows(const floe_datafile_writer *w);

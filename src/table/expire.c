@@ -43,6 +43,7 @@
 
 #include "iceberg/metadata_internal.h"
 #include "table/reach.h"
+#include "util/clock.h"
 
 #define DEFAULT_MAX_AGE_MS ((int64_t)5 * 24 * 3600 * 1000)
 #define DEFAULT_MIN_KEEP 1
@@ -296,11 +297,6 @@ static void clean(floe_table *t, const floe_ice_snapshot *gone, int ngone, const
 
 /* ---- committing ------------------------------------------------------------------ */
 
-static void sleep_ms(int64_t ms) {
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
-}
-
 static int commit_removal(floe_table *t, const int64_t *ids, int n, floe_err *err) {
     const floe_ice_metadata *m = floe_table_meta(t);
     const floe_ice_ref *main_ref = floe_ice_metadata_ref(m, "main");
@@ -405,7 +401,7 @@ static int expire(floe_table *t, const floe_expire_opts *opts, int min_remove, f
             goto done;
         }
         if (code == FLOE_ECONFLICT) {
-            sleep_ms(wait);
+            floe_sleep_ms(wait);
             wait = wait * 2 > max_wait ? max_wait : wait * 2;
         }
         floe_err reload_err = {0};
@@ -457,11 +453,7 @@ int floe_table_bound_history(floe_table *t, floe_err *err) {
 int floe_expire(floe_catalog_handle *c, const char *table, const floe_expire_opts *opts, floe_expire_result *r,
                 floe_err *err) {
     memset(r, 0, sizeof *r);
-    char *ns, *name;
-    if (floe_table_ident_split(table, &ns, &name, err)) return -1;
-    floe_table *t = floe_table_load(c->catalog, ns, name, err);
-    free(ns);
-    free(name);
+    floe_table *t = floe_table_load_ident(c->catalog, table, err);
     if (!t) return -1;
     int rc = floe_table_expire_snapshots(t, opts, r, err);
     floe_table_free(t);

@@ -175,7 +175,7 @@ int floe_create_table(floe_catalog_handle *h, const char *table, const floe_tabl
     }
     floe_props_free(&props);
     if (parse_kvs(opts->props, opts->nprops, &props, err)) goto done;
-    floe_table_create req = {schema, partitioned ? &spec : NULL, NULL, opts->location, &props};
+    floe_table_create req = {schema, partitioned ? &spec : NULL, NULL, opts->location, &props, 0};
     rc = h->catalog->create_table(h->catalog, ns, name, &req, NULL, err);
 done:
     floe_props_free(&props);
@@ -255,15 +255,6 @@ int floe_table_rename(floe_catalog_handle *h, const char *from, const char *to, 
     free(to_ns);
     free(to_name);
     return rc;
-}
-
-static floe_table *open_ident(floe_catalog_handle *h, const char *table, floe_err *err) {
-    char *ns, *name;
-    if (floe_table_ident_split(table, &ns, &name, err)) return NULL;
-    floe_table *t = floe_table_load(h->catalog, ns, name, err);
-    free(ns);
-    free(name);
-    return t;
 }
 
 /* ---- describe ------------------------------------------------------------------- */
@@ -351,7 +342,7 @@ static void describe_json(const floe_table *t, const floe_ice_sort_order *order,
 
 int floe_table_describe(floe_catalog_handle *h, const char *table, floe_table_info *out, floe_err *err) {
     memset(out, 0, sizeof *out);
-    floe_table *t = open_ident(h, table, err);
+    floe_table *t = floe_table_load_ident(h->catalog, table, err);
     if (!t) return -1;
     const floe_ice_metadata *m = floe_table_meta(t);
     const floe_ice_schema *schema = floe_ice_metadata_schema(m);
@@ -446,7 +437,7 @@ int floe_table_snapshots(floe_catalog_handle *h, const char *table, floe_snapsho
                          floe_err *err) {
     *out = NULL;
     *n = 0;
-    floe_table *t = open_ident(h, table, err);
+    floe_table *t = floe_table_load_ident(h->catalog, table, err);
     if (!t) return -1;
     const floe_ice_metadata *m = floe_table_meta(t);
     floe_snapshot_info *v = floe_xcalloc((size_t)m->nsnapshots + 1, sizeof *v);
@@ -565,7 +556,7 @@ int floe_table_files(floe_catalog_handle *h, const char *table, int has_snapshot
                      floe_data_file_info **out, int *n, floe_err *err) {
     *out = NULL;
     *n = 0;
-    floe_table *t = open_ident(h, table, err);
+    floe_table *t = floe_table_load_ident(h->catalog, table, err);
     if (!t) return -1;
     const floe_ice_metadata *m = floe_table_meta(t);
     const floe_ice_snapshot *s = has_snapshot ? floe_ice_metadata_snapshot(m, snapshot_id)

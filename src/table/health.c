@@ -309,11 +309,7 @@ static int health(floe_table *t, const char *table, floe_table_health *h, floe_e
 
 int floe_table_health_get(floe_catalog_handle *c, const char *table, floe_table_health *out, floe_err *err) {
     memset(out, 0, sizeof *out);
-    char *ns, *name;
-    if (floe_table_ident_split(table, &ns, &name, err)) return -1;
-    floe_table *t = floe_table_load(c->catalog, ns, name, err);
-    free(ns);
-    free(name);
+    floe_table *t = floe_table_load_ident(c->catalog, table, err);
     if (!t) return -1;
     int rc = health(t, table, out, err);
     if (rc) {

@@ -28,6 +28,7 @@
 #include "iceberg/metadata_internal.h"
 #include "table/append.h"
 #include "table/datafile_writer.h"
+#include "util/clock.h"
 
 #define READ_BLOCK ((size_t)1 << 20)
 #define MAX_LINE ((size_t)64 << 20)
@@ -47,17 +48,9 @@ typedef struct line_reader {
     int64_t lineno;
 } line_reader;
 
-/* The coarse clock costs a fraction of the precise one, and a few
- * milliseconds do not matter to a commit interval. */
-static int64_t mono_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Returns 1 with the next line (without its newline; valid until the next
  * call), 0 at the end of input, 2 when no line is complete by deadline
- * (mono_ms(); < 0 = wait as long as it takes), -1 on error. */
+ * (floe_mono_coarse_ms(); < 0 = wait as long as it takes), -1 on error. */
 static int next_line(line_reader *r, int64_t deadline, const char **line, size_t *len, floe_err *err) {
     for (;;) {
         const uint8_t *start = r->buf.data + r->pos;
@@ -91,7 +84,7 @@ static int next_line(line_reader *r, int64_t deadline, const char **line, size_t
             r->pos = 0;
         }
         if (deadline >= 0) {
-            int64_t wait = deadline - mono_ms();
+            int64_t wait = deadline - floe_mono_coarse_ms();
             if (wait <= 0) return 2;
             struct pollfd pfd = {r->fd, POLLIN, 0};
             int pr = poll(&pfd, 1, wait > 60000 ? 60000 : (int)wait);
@@ -119,7 +112,7 @@ typedef struct ingest {
     const char *name;
     int64_t interval_ms, commit_bytes;
     int64_t batch_bytes;
-    int64_t batch_start;   /* mono_ms() of the batch's first line; -1 when empty */
+    int64_t batch_start;   /* floe_mono_coarse_ms() of the batch's first line; -1 when empty */
     int until_clock;       /* lines before the next look at the clock */
 } ingest;
 
@@ -160,7 +153,7 @@ static int commit(ingest *g, floe_err *err) {
 
 static int write_line(ingest *g, const char *line, size_t len, int64_t lineno, floe_err *err) {
     if (g->batch_start < 0) {
-        g->batch_start = mono_ms();
+        g->batch_start = floe_mono_coarse_ms();
         g->until_clock = CLOCK_EVERY;
     }
     g->batch_bytes += (int64_t)len + 1;
@@ -171,7 +164,7 @@ static int write_line(ingest *g, const char *line, size_t len, int64_t lineno, f
     if (g->commit_bytes > 0 && g->batch_bytes >= g->commit_bytes) return commit(g, err);
     if (--g->until_clock > 0) return 0;
     g->until_clock = CLOCK_EVERY;
-    return mono_ms() - g->batch_start >= g->interval_ms ? commit(g, err) : 0;
+    return floe_mono_coarse_ms() - g->batch_start >= g->interval_ms ? commit(g, err) : 0;
 }
 
 static int run(ingest *g, line_reader *r, const char *const *first, const size_t *lens, int nfirst, floe_err *err) {
@@ -245,7 +238,7 @@ int floe_ingest(floe_catalog_handle *h, const floe_ingest_opts *o, floe_ingest_r
                 goto done;
             }
             if (got == 0 || got == 2) break;
-            if (deadline < 0) deadline = mono_ms() + interval;
+            if (deadline < 0) deadline = floe_mono_coarse_ms() + interval;
             offs[nkept] = kept.len;
             lens[nkept++] = len;
             floe_buf_append(&kept, line, len);

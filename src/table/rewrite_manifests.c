@@ -538,11 +538,7 @@ int floe_table_rewrite_manifests(floe_table *t, floe_rewrite_manifests_result *r
 int floe_rewrite_manifests(floe_catalog_handle *c, const char *table, floe_rewrite_manifests_result *r,
                            floe_err *err) {
     memset(r, 0, sizeof *r);
-    char *ns, *name;
-    if (floe_table_ident_split(table, &ns, &name, err)) return -1;
-    floe_table *t = floe_table_load(c->catalog, ns, name, err);
-    free(ns);
-    free(name);
+    floe_table *t = floe_table_load_ident(c->catalog, table, err);
     if (!t) return -1;
     int rc = floe_table_rewrite_manifests(t, r, err);
     if (rc) floe_err_prefix(err, "rewriting the manifests of %s", table);

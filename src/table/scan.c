@@ -900,11 +900,7 @@ int floe_table_scan(floe_catalog_handle *c, const char *table, const floe_scan_o
         if (parse_as_of(opts->as_of, &req.as_of_ms, err)) return -1;
         req.has_as_of = 1;
     }
-    char *ns, *name;
-    if (floe_table_ident_split(table, &ns, &name, err)) return -1;
-    floe_table *t = floe_table_load(c->catalog, ns, name, err);
-    free(ns);
-    free(name);
+    floe_table *t = floe_table_load_ident(c->catalog, table, err);
     if (!t) return -1;
     floe_scan_plan plan;
     floe_scan_counts counts;

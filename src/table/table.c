@@ -35,6 +35,15 @@ floe_table *floe_table_load(floe_catalog *c, const char *ns, const char *name, f
     return floe_table_wrap(c, ns, name, &st);
 }
 
+floe_table *floe_table_load_ident(floe_catalog *c, const char *ident, floe_err *err) {
+    char *ns, *name;
+    if (floe_table_ident_split(ident, &ns, &name, err)) return NULL;
+    floe_table *t = floe_table_load(c, ns, name, err);
+    free(ns);
+    free(name);
+    return t;
+}
+
 void floe_table_set_state(floe_table *t, floe_table_state *take) {
     floe_table_state_free(&t->state);
     t->state = *take;

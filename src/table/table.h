@@ -33,6 +33,9 @@ int floe_table_ident_split(const char *ident, char **ns, char **name, floe_err *
 
 /* Loads ns.name (FLOE_ENOTFOUND when it does not exist). */
 floe_table *floe_table_load(floe_catalog *c, const char *ns, const char *name, floe_err *err);
+/* Loads the table "NAMESPACE.NAME" names: floe_table_ident_split, then
+ * floe_table_load. */
+floe_table *floe_table_load_ident(floe_catalog *c, const char *ident, floe_err *err);
 /* Wraps a state the catalog just returned (create_table), taking it. */
 floe_table *floe_table_wrap(floe_catalog *c, const char *ns, const char *name, floe_table_state *take);
 int floe_table_reload(floe_table *t, floe_err *err);

@@ -17,43 +17,9 @@
 # Uses $FLOE, else build/${MODE:-release}/floe.  Prints `ok - name` or
 # `not ok - name: reason` per check and ends with `N passed, N failed`.
 set -u
-cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
-FLOE=${FLOE:-build/${MODE:-release}/floe}
-case "$FLOE" in /*) ;; *) FLOE=$ROOT/$FLOE ;; esac
-PY=/usr/bin/python3
-T=$(mktemp -d "${TMPDIR:-/tmp}/floe-expire-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-mkdir -p "$T/work"
+CLI_TEST=expire-cli
+. "$(dirname "$0")/lib/cli.sh"
 
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1: $2"; }
-
-run() {
-    (cd "$T/work" && "$FLOE" "$@" >"$T/out" 2>"$T/err" </dev/null)
-    RC=$?
-}
-runc() { run "$@" --catalog "sqlite:$T/wh/catalog.db" --warehouse "$T/wh"; }
-sanitizer() { grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$T/err"; }
-expect_rc() {
-    if sanitizer; then not_ok "$1" "sanitizer: $(grep -m1 -E 'ERROR:|runtime error:' "$T/err")"
-    elif [ "$RC" -eq "$2" ]; then ok "$1"
-    else not_ok "$1" "exit $RC, expected $2; stderr: $(head -c 600 "$T/err")"; fi
-}
-expect_out() {
-    if grep -qF -- "$2" "$T/out"; then ok "$1"; else not_ok "$1" "stdout lacks '$2'; got: $(head -c 600 "$T/out")"; fi
-}
-expect_err() {
-    if grep -qF -- "$2" "$T/err"; then ok "$1"; else not_ok "$1" "stderr lacks '$2'; got: $(head -c 600 "$T/err")"; fi
-}
-# check NAME PYTHON-EXPR: evaluates the expression with `out` bound to the
-# parsed JSON of the last command's stdout.
-check_json() {
-    if "$PY" -c "import json,sys; out=json.load(open('$T/out')); sys.exit(0 if ($2) else 1)" 2>"$T/pyerr"; then ok "$1"
-    else not_ok "$1" "$2 is false for $(head -c 600 "$T/out") $(cat "$T/pyerr")"; fi
-}
 count_snapshots() {
     (cd "$T/work" && "$FLOE" table snapshots "$1" --json --catalog "sqlite:$T/wh/catalog.db" --warehouse "$T/wh") |
         grep -c '"snapshot-id"'
@@ -135,5 +101,4 @@ if [ "$rows" -eq 40 ]; then ok "every row of the bounded table is there"; else n
 runc table describe db.b
 expect_out "tables floe creates keep a short metadata log" "write.metadata.previous-versions-max=10"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

@@ -21,57 +21,8 @@
 # Uses $FLOE, else build/${MODE:-release}/floe.  Prints `ok - name` or
 # `not ok - name: reason` per check and ends with `N passed, N failed`.
 set -u
-cd "$(dirname "$0")/../.."
-ROOT=$(pwd)
-FLOE=${FLOE:-build/${MODE:-release}/floe}
-case "$FLOE" in /*) ;; *) FLOE=$ROOT/$FLOE ;; esac
-PY=/usr/bin/python3
-T=$(mktemp -d "${TMPDIR:-/tmp}/floe-ice-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1: $2"; }
-
-# run ARGS...: runs floe in $T/work, stdout in $T/out, stderr in $T/err,
-# exit code in $RC.
-run() {
-    (cd "$T/work" && "$FLOE" "$@" >"$T/out" 2>"$T/err" </dev/null)
-    RC=$?
-}
-# runc ARGS...: run with this test's catalog and warehouse.
-runc() { run "$@" --catalog "sqlite:$T/wh/catalog.db" --warehouse "$T/wh"; }
-OUT() { cat "$T/out"; }
-ERR() { cat "$T/err"; }
-sanitizer() { grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$T/err"; }
-
-expect_rc() {
-    if sanitizer; then not_ok "$1" "sanitizer: $(grep -m1 -E 'ERROR:|runtime error:' "$T/err")"
-    elif [ "$RC" -eq "$2" ]; then ok "$1"
-    else not_ok "$1" "exit $RC, expected $2; stderr: $(head -c 600 "$T/err")"; fi
-}
-expect_out() {
-    if grep -qF -- "$2" "$T/out"; then ok "$1"; else not_ok "$1" "stdout lacks '$2'; got: $(head -c 600 "$T/out")"; fi
-}
-expect_no_out() {
-    if grep -qF -- "$2" "$T/out"; then not_ok "$1" "stdout has '$2'"; else ok "$1"; fi
-}
-expect_err() {
-    if grep -qF -- "$2" "$T/err"; then ok "$1"; else not_ok "$1" "stderr lacks '$2'; got: $(head -c 600 "$T/err")"; fi
-}
-expect_out_is() {
-    if [ "$(OUT)" = "$2" ]; then ok "$1"; else not_ok "$1" "stdout is '$(OUT)', expected '$2'"; fi
-}
-# json_check NAME PYTHON-EXPR: evaluates EXPR with d = stdout parsed as JSON.
-json_check() {
-    local got
-    if got=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(bool(eval(sys.argv[2])))' "$T/out" "$2" 2>&1) && [ "$got" = True ]; then
-        ok "$1"
-    else
-        not_ok "$1" "$2 is not true of $(head -c 400 "$T/out") ($got)"
-    fi
-}
+CLI_TEST=ice-cli
+. "$(dirname "$0")/lib/cli.sh"
 
 if [ ! -x "$FLOE" ]; then
     not_ok "floe binary" "$FLOE is missing; build it first (make)"
@@ -227,16 +178,16 @@ expect_out "describe: day partition" "ts_day = day(ts)"
 expect_out "describe: bucket partition" "id_bucket = bucket[4](id)"
 expect_out "describe: properties" "write.metadata.previous-versions-max=5"
 runc table describe db.events --json
-json_check "describe --json: name, location, format version" "d['name'] == 'db.events' and d['location'].startswith('file://') and d['format-version'] == 2"
-json_check "describe --json: schema and partition spec in Iceberg JSON" "[f['name'] for f in d['schema']['fields']] == ['id','ts','kind','loc'] and [f['transform'] for f in d['partition-spec']['fields']] == ['day','bucket[4]']"
-json_check "describe --json: no current snapshot" "d['current-snapshot-id'] is None and d['snapshot-count'] == 0"
+check_json "describe --json: name, location, format version" "out['name'] == 'db.events' and out['location'].startswith('file://') and out['format-version'] == 2"
+check_json "describe --json: schema and partition spec in Iceberg JSON" "[f['name'] for f in out['schema']['fields']] == ['id','ts','kind','loc'] and [f['transform'] for f in out['partition-spec']['fields']] == ['day','bucket[4]']"
+check_json "describe --json: no current snapshot" "out['current-snapshot-id'] is None and out['snapshot-count'] == 0"
 runc table describe db.nope
 expect_rc "describe of a missing table fails" 1
 expect_err "... naming it" "db.nope"
 runc table snapshots db.events --json
-json_check "snapshots --json of a new table is []" "d == []"
+check_json "snapshots --json of a new table is []" "out == []"
 runc table files db.events --json
-json_check "files --json of a new table is []" "d == []"
+check_json "files --json of a new table is []" "out == []"
 runc table files db.events --snapshot 42
 expect_rc "files --snapshot of a missing snapshot fails" 1
 expect_err "... naming it" "42"
@@ -247,14 +198,14 @@ expect_rc "ingest from a file" 0
 expect_out "ingest reports records and commits" "ingested 100 records into db.events:"
 ncommits=$(sed -n 's/.*: \([0-9]*\) commits\{0,1\},.*/\1/p' "$T/out")
 runc table snapshots db.events --json
-json_check "one snapshot per reported commit ($ncommits)" "len(d) == int('$ncommits') > 1"
-json_check "snapshots carry summaries and the current flag" "d[-1]['current'] and d[-1]['summary']['operation'] == 'append' and d[-1]['summary']['total-records'] == '100' and 'floe.commit-id' in d[-1]['summary']"
+check_json "one snapshot per reported commit ($ncommits)" "len(out) == int('$ncommits') > 1"
+check_json "snapshots carry summaries and the current flag" "out[-1]['current'] and out[-1]['summary']['operation'] == 'append' and out[-1]['summary']['total-records'] == '100' and 'floe.commit-id' in out[-1]['summary']"
 runc table snapshots db.events
 expect_out "snapshots text: header" "snapshot-id"
 if [ "$(grep -c '^\*' "$T/out")" = 1 ]; then ok "snapshots text marks one current snapshot"; else not_ok "snapshots text marks the current snapshot" "$(OUT)"; fi
 runc table files db.events --json
-json_check "files --json: 100 records, partitioned paths" "sum(f['record-count'] for f in d) == 100 and all('/ts_day=' in f['file-path'] and '/id_bucket=' in f['file-path'] for f in d)"
-json_check "files --json: partition values" "all(set(f['partition']) == {'ts_day', 'id_bucket'} for f in d)"
+check_json "files --json: 100 records, partitioned paths" "sum(f['record-count'] for f in out) == 100 and all('/ts_day=' in f['file-path'] and '/id_bucket=' in f['file-path'] for f in out)"
+check_json "files --json: partition values" "all(set(f['partition']) == {'ts_day', 'id_bucket'} for f in out)"
 runc table files db.events
 expect_out "files text: header" "records"
 expect_out "files text: partition" "ts_day=2026-01-01/id_bucket="
@@ -283,7 +234,7 @@ runc ingest --table fresh.auto --partition-by 'kind' "$T/rows.ndjson"
 expect_rc "ingest into a missing table creates it" 0
 expect_out "... and says so" "(created the table)"
 runc table describe fresh.auto --json
-json_check "the created table has the inferred schema and the partition spec" "[(f['name'], f['type'] if isinstance(f['type'], str) else f['type']['type']) for f in d['schema']['fields']] == [('id','long'),('ts','timestamptz'),('kind','string'),('loc','struct')] and d['partition-spec']['fields'][0]['name'] == 'kind'"
+check_json "the created table has the inferred schema and the partition spec" "[(f['name'], f['type'] if isinstance(f['type'], str) else f['type']['type']) for f in out['schema']['fields']] == [('id','long'),('ts','timestamptz'),('kind','string'),('loc','struct')] and out['partition-spec']['fields'][0]['name'] == 'kind'"
 printf '{"id":1,"extra":2}\n' >"$T/extra.ndjson"
 runc ingest --table db.plain "$T/extra.ndjson"
 expect_rc "ingest with an unknown field succeeds" 0
@@ -319,5 +270,4 @@ if [ -z "$left" ]; then ok "drop --purge deletes the table's files"; else not_ok
 runc namespace drop other
 expect_rc "the emptied namespace drops" 0
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

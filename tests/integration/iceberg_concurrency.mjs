@@ -39,7 +39,9 @@ for (const N of [2, 4]) {
   // in a row; shorter waits make the writers take turns, which is the
   // contention this test is after.
   W.must(['table', 'create', table, '--schema', path.join(W.dir, 'schema.json'), '--partition-by', 'bucket(4, id)',
-    '--property', 'commit.retry.min-wait-ms=5', '--property', 'commit.retry.max-wait-ms=100'])
+    '--property', 'commit.retry.min-wait-ms=5', '--property', 'commit.retry.max-wait-ms=100',
+    // every snapshot kept (floe's bounded history off): the test reads the whole history
+    '--property', 'floe.history.retain-last=0'])
   const inputs = []
   for (let i = 0; i < N; i++) {
     const rows = events(nextId, ROWS)

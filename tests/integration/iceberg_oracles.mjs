@@ -50,7 +50,10 @@ const TABLES = [
   { name: 'db.by_bucket', spec: 'bucket(16, id)', ingests: 3, rows: 400, bytes: '24K' },
   { name: 'db.by_country', spec: 'country', ingests: 3, rows: 400, bytes: '24K' },
   { name: 'db.many', spec: 'day(ts), bucket(4, id)', ingests: 30, rows: 40, bytes: null,
-    props: ['commit.manifest.min-count-to-merge=3'] },
+    // every snapshot and metadata file kept (floe's bounded history off),
+    // so that the whole history can be checked
+    props: ['commit.manifest.min-count-to-merge=3', 'floe.history.retain-last=0',
+      'write.metadata.previous-versions-max=100'] },
   { name: 'auto.inferred', spec: 'day(ts)', ingests: 2, rows: 500, bytes: '32K', infer: true },
   { name: 'db.v1', spec: 'day(ts)', ingests: 2, rows: 300, bytes: '24K', props: ['format-version=1'], version: 1 },
 ]

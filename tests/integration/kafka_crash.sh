@@ -54,7 +54,7 @@ RUNS=0
 INTERVALS=(1000 300 500 300 1000)
 
 files_now() { ls "$TDIR/data" "$TDIR/metadata" 2>/dev/null | wc -l; }
-commits_in() { grep -c ' commit table=' "$1" 2>/dev/null; }
+commits_in() { cat "$1" 2>/dev/null | grep -c ' commit table='; }
 changed() { [ "$(files_now)" != "$1" ]; }
 more_commits() { [ "$(commits_in "$1")" -gt "$2" ]; }
 any_commit() { [ "$(cat "$T"/run*.log | grep -c ' commit table=')" -gt "$1" ]; }

@@ -25,7 +25,7 @@ CONF=$T/multi.properties
 write_config "$CONF" multi $TOPIC $TABLE floe.commit.interval-ms=500
 note "$N records over $PARTS partitions at $RATE/s; three processes, one killed, one added"
 
-commits_in() { grep -c ' commit table=' "$1" 2>/dev/null; }
+commits_in() { cat "$1" 2>/dev/null | grep -c ' commit table='; }
 has_commits() { [ "$(commits_in "$1")" -gt 0 ]; }
 all_committed() { local l; for l in "$@"; do has_commits "$l" || return 1; done; }
 

@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib/kafka.sh"
 require
 
 if [ "$MODE" = asan ]; then
-    N=60000 RATE=2000 TAIL=2000
+    N=60000 RATE=3000 TAIL=2000
 else
     N=100000 RATE=5000 TAIL=5000
 fi

@@ -12,8 +12,8 @@
 # maintainer of `floe run` (src/pipeline/maintain.c) runs in its own thread
 # with a 1 s interval, a 1 MiB target file size and 64 MiB per compaction
 # pass.  MODE=release simulates the whole day (86,400 commits, 24 hour
-# partitions); MODE=asan 6 hours (21,600 commits, 6 partitions), with the
-# same checks.  SIMDAY_SECONDS overrides the span.
+# partitions); MODE=asan 6 hours (3,600 commits of 6 simulated seconds, 6
+# partitions), with the same checks.  SIMDAY_COMMITS overrides the count.
 #
 # The driver checks (its `ok - simday: ...` lines): no append failed, the
 # live files per partition, the manifests and the snapshots stay below their
@@ -48,8 +48,19 @@ SIMDAY=$(dirname "$FLOE")/simday
 T=$(mktemp -d "${TMPDIR:-/tmp}/floe-simday.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
-if [ "$MODE" = asan ]; then SECONDS_DEFAULT=21600; else SECONDS_DEFAULT=86400; fi
-SPAN=${SIMDAY_SECONDS:-$SECONDS_DEFAULT}
+# release: the day, a commit of 8 rows per simulated second, at most 120
+# commits per wall second.  asan (about 8 times slower): 6 hours, a commit
+# of 48 rows per 6 simulated seconds (3,600 commits, the same rows per
+# hour, 600 files per hour instead of 3,600, so the files bound is 300
+# instead of 1,800), at most 20 commits per wall second.  The bound is half of
+# what an hour's partition would hold without compaction: at 100 commits
+# per wall second a pass that takes a few seconds on a loaded machine
+# leaves hundreds of new files (seen: 650-1,120 over a day).
+if [ "$MODE" = asan ]; then
+    COMMITS=${SIMDAY_COMMITS:-3600} STEP=6 RECORDS=48 FILES_BOUND=300 RATE=20
+else
+    COMMITS=${SIMDAY_COMMITS:-86400} STEP=1 RECORDS=8 FILES_BOUND=1800 RATE=120
+fi
 
 PASS=0
 FAIL=0
@@ -134,9 +145,9 @@ else
 fi
 
 # ---- the day ----
-"$SIMDAY" "$T/wh" "$SPAN" --no-fsync --rate 120 --records 8 --target 1048576 --interval-ms 1000 \
-    --max-bytes 67108864 --clean-interval-ms 15000 --clean-window-ms 20000 --orphan-every 2000 \
-    --files-bound 1200 --manifests-bound 64 --snapshots-bound 40 \
+"$SIMDAY" "$T/wh" "$COMMITS" --step "$STEP" --records "$RECORDS" --no-fsync --rate "$RATE" --target 1048576 \
+    --interval-ms 1000 --max-bytes 67108864 --clean-interval-ms 15000 --clean-window-ms 20000 --orphan-every 1000 \
+    --files-bound "$FILES_BOUND" --manifests-bound 64 --snapshots-bound 40 \
     --table-prop commit.manifest.min-count-to-merge=8 --table-prop commit.retry.min-wait-ms=2 \
     --table-prop commit.retry.max-wait-ms=100 --table-prop commit.retry.num-retries=1000 >"$T/out" 2>"$T/err"
 RC=$?

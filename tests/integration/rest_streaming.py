@@ -38,8 +38,8 @@ def ids(scan, first, n):
             except Exception:
                 print(f"unexpected line {line[:200]}")
                 return 1
-            k = v - first
-            if not isinstance(v, int) or k < 0 or k >= n:
+            k = v - first if isinstance(v, int) else -1
+            if k < 0 or k >= n:
                 out += 1
                 first_out = first_out if first_out is not None else v
             elif seen[k]:

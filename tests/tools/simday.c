@@ -6,17 +6,17 @@
  * cleans concurrently.  tests/integration/maintenance_day.sh runs it and
  * checks the rows with independent readers.
  *
- *   usage: simday DIR SECONDS [--records N] [--target BYTES] [--interval-ms MS]
+ *   usage: simday DIR COMMITS [--step S] [--records N] [--target BYTES] [--interval-ms MS]
  *                 [--max-bytes B] [--clean-interval-ms MS] [--clean-window-ms MS]
  *                 [--orphan-every N] [--drain-ms MS] [--files-bound N]
  *                 [--manifests-bound N] [--snapshots-bound N] [--no-fsync]
  *
  * DIR becomes a fresh warehouse with a SQLite catalog (DIR/catalog.db) and
  * table sim.clicks (clickstream-like columns), partitioned by hour(ts),
- * with write.target-file-size-bytes = --target.  SECONDS commits follow,
+ * with write.target-file-size-bytes = --target.  COMMITS commits follow,
  * each one small data file of --records rows whose ts is the commit's
- * simulated second (2026-01-01T00:00:00Z + i s; a day is 86,400 commits and
- * 24 hour partitions), committed with floe_table_append exactly as the
+ * simulated second (2026-01-01T00:00:00Z + i * --step s; with step 1 a day
+ * is 86,400 commits and 24 hour partitions), committed with floe_table_append exactly as the
  * pipeline does (its bounded history included).  Every --orphan-every
  * commits a data file is written and never committed (a crash between
  * write and commit), for orphan cleanup to find.  Time is compressed: the
@@ -33,7 +33,7 @@
  *   - after a drain (the maintainer goes on for up to --drain-ms once the
  *     writer is done, as it would in a running `floe run`), the median
  *     size of the live files of the closed-out hours (all but the last) is
- *     at least half the target;
+ *     at least half the target, and none of them holds more than 4 files;
  *   - every file deleted during the run (by the writer's bounded history,
  *     by expiry, compaction or cleanup: every unlink(2) of the process is
  *     recorded) is unreachable: not the current metadata file, not the
@@ -304,6 +304,7 @@ static void strset_add(strset *s, const char *uri) {
 }
 
 static int strset_has(const strset *s, const char *path) {
+    if (!s->n) return 0;
     return bsearch(&path, s->v, s->n, sizeof *s->v, cmp_str) != NULL;
 }
 
@@ -365,7 +366,7 @@ int main(int argc, char **argv) {
     int64_t seconds = opt_i64(argv[2]);
     int64_t records = 8, target = 1 << 20, interval_ms = 1000, max_bytes = 64 << 20, clean_interval_ms = 15000,
             clean_window_ms = 20000, orphan_every = 2000, drain_ms = 60000, files_bound = 600, manifests_bound = 64,
-            snapshots_bound = 40, rate = 0;
+            snapshots_bound = 40, rate = 0, step = 1;
     enum { MAX_PROPS = 16 };
     const char *props[MAX_PROPS + 1];
     int nprops = 0;
@@ -392,6 +393,7 @@ int main(int argc, char **argv) {
                        : strcmp(a, "--manifests-bound") == 0   ? &manifests_bound
                        : strcmp(a, "--snapshots-bound") == 0   ? &snapshots_bound
                        : strcmp(a, "--rate") == 0              ? &rate
+                       : strcmp(a, "--step") == 0              ? &step
                                                                : NULL;
         if (!dst || i + 1 >= argc) {
             fprintf(stderr, "simday: unknown option %s\n", a);
@@ -467,7 +469,7 @@ int main(int argc, char **argv) {
             /* a data file written and never committed; its rows have
              * negative ids, so that the row checks would see any of them
              * appearing in the table */
-            write_batch(dw, &line, &batch, -1 - sec * records, sec, records);
+            write_batch(dw, &line, &batch, -1 - sec * records, sec * step, records);
             if (floe_datafile_writer_finish(dw, &files, &n, &e)) die("closing the data file", &e);
             for (int k = 0; k < n; k++) {
                 strset_add(&planted, files[k].file_path);
@@ -476,7 +478,7 @@ int main(int argc, char **argv) {
             free(files);
             orphans_planted += n;
         }
-        write_batch(dw, &line, &batch, next_id, sec, records);
+        write_batch(dw, &line, &batch, next_id, sec * step, records);
         if (floe_datafile_writer_finish(dw, &files, &n, &e)) die("closing the data file", &e);
         if (floe_table_append(t, files, n, NULL, &e)) {
             if (!append_failures) snprintf(first_failure, sizeof first_failure, "second %" PRId64 ": %s", sec, e.msg);
@@ -501,13 +503,13 @@ int main(int argc, char **argv) {
                 floe_table_health_free(&hh);
             }
         }
-        if (sec % 3600 == 3599) {
+        if ((sec * step) % 3600 + step >= 3600) {
             int64_t el = mono_ms() - t_start;
             pthread_mutex_lock(&s.lock);
             fprintf(stderr,
                     "simday: hour %" PRId64 " done: %" PRId64 " commits in %.1f s (%.0f/s); max files/partition %" PRId64
                     ", compactions %" PRId64 ", files rewritten %" PRId64 "\n",
-                    sec / 3600 + 1, commits, el / 1000.0, commits * 1000.0 / (el ? el : 1), s.max_part_files,
+                    sec * step / 3600 + 1, commits, el / 1000.0, commits * 1000.0 / (el ? el : 1), s.max_part_files,
                     s.compactions, s.files_rewritten);
             pthread_mutex_unlock(&s.lock);
         }
@@ -541,7 +543,7 @@ int main(int argc, char **argv) {
     /* closed-out hours: every partition but the last hour's */
     char last_hour[64];
     {
-        time_t tl = (time_t)(T0_S + seconds - 1);
+        time_t tl = (time_t)(T0_S + (seconds - 1) * step);
         struct tm tm;
         gmtime_r(&tl, &tm);
         snprintf(last_hour, sizeof last_hour, "%04d-%02d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
@@ -549,7 +551,7 @@ int main(int argc, char **argv) {
     }
     int64_t *sizes = floe_xcalloc((size_t)nfi + 1, sizeof *sizes);
     int nsizes = 0, closed_parts = 0;
-    int64_t live_rows = 0, max_final_files = 0;
+    int64_t live_rows = 0, max_final_files = 0, max_closed_files = 0;
     char prev[128] = "";
     int64_t in_part = 0;
     for (int i = 0; i < nfi; i++) {
@@ -568,6 +570,7 @@ int main(int argc, char **argv) {
                 if (!strstr(parts[i], last_hour)) closed_parts++;
             }
             if (++in_part > max_final_files) max_final_files = in_part;
+            if (!strstr(parts[i], last_hour) && in_part > max_closed_files) max_closed_files = in_part;
         }
         free(parts);
     }
@@ -591,7 +594,7 @@ int main(int argc, char **argv) {
             reachable_missing++;
         }
     }
-    qsort(planted.v, planted.n, sizeof *planted.v, cmp_str);
+    if (planted.n) qsort(planted.v, planted.n, sizeof *planted.v, cmp_str);
     /* Cleanup also removes old metadata files (no metadata lists them any
      * more); the data files it removes must be the planted ones: no commit
      * of this run failed, and compaction deletes the files of a group it
@@ -611,8 +614,8 @@ int main(int argc, char **argv) {
     int64_t max_snapshots = s.max_snapshots > writer_max_snapshots ? s.max_snapshots : writer_max_snapshots;
     double cps = commits * 1000.0 / (elapsed_ms ? elapsed_ms : 1);
 
-    printf("# simulated %" PRId64 " s: %" PRId64 " commits of %" PRId64 " rows in %.1f s (%.1f commits/s)%s\n", seconds,
-           commits, records, elapsed_ms / 1000.0, cps, atomic_load(&no_fsync) ? ", fsync off" : "");
+    printf("# simulated %" PRId64 " s: %" PRId64 " commits of %" PRId64 " rows in %.1f s (%.1f commits/s)%s\n",
+           seconds * step, commits, records, elapsed_ms / 1000.0, cps, atomic_load(&no_fsync) ? ", fsync off" : "");
     printf("# max live files in one partition %" PRId64 " (%s; writer samples %" PRId64 "), at the end %" PRId64
            " (bound %" PRId64 ")\n",
            max_files, s.max_part_name, sampled_max_files, max_final_files, files_bound);
@@ -640,6 +643,8 @@ int main(int argc, char **argv) {
           "max %" PRId64 " files in %s, bound %" PRId64, max_files, s.max_part_name, files_bound);
     check(closed_parts == 0 || median * 2 >= target, "median live file size of closed-out hours >= target/2",
           "median %" PRId64 " bytes, target %" PRId64, median, target);
+    check(max_closed_files <= 4, "closed-out hours end compacted (at most 4 files each)",
+          "a closed-out hour holds %" PRId64 " files", max_closed_files);
     check(max_manifests < manifests_bound, "manifests stay bounded", "max %" PRId64 ", bound %" PRId64, max_manifests,
           manifests_bound);
     check(max_snapshots < snapshots_bound, "snapshots stay bounded", "max %" PRId64 ", bound %" PRId64, max_snapshots,
@@ -678,7 +683,7 @@ int main(int argc, char **argv) {
                 ",\"commits_per_s\":%.1f,\"max_files_per_partition\":%" PRId64 ",\"median_file_bytes\":%" PRId64
                 ",\"max_manifests\":%" PRId64 ",\"max_snapshots\":%" PRId64 ",\"files_rewritten\":%" PRId64
                 ",\"deleted_files\":%zu,\"orphans_removed\":%" PRId64 "}\n",
-                seconds, commits, rows, elapsed_ms, cps, max_files, median, max_manifests, max_snapshots,
+                seconds * step, commits, rows, elapsed_ms, cps, max_files, median, max_manifests, max_snapshots,
                 s.files_rewritten, nunlinked, clean_planted);
         fclose(fj);
     }
@@ -691,14 +696,14 @@ int main(int argc, char **argv) {
     free(planted.v);
     for (int i = 0; i < s.nclean_paths; i++) free(s.clean_paths[i]);
     free(s.clean_paths);
-    for (size_t i = 0; i < nunlinked; i++) free(unlinked[i]);
-    free(unlinked);
     floe_buf_free(&line);
     floe_buf_free(&batch);
     floe_buf_free(&b);
     floe_table_free(t);
-    floe_close_catalog(h);
+    floe_close_catalog(h); /* SQLite unlinks its WAL here: the record of unlinks is freed after */
     free(uri);
+    for (size_t i = 0; i < nunlinked; i++) free(unlinked[i]);
+    free(unlinked);
     pthread_mutex_destroy(&s.lock);
     return failed ? 1 : 0;
 }

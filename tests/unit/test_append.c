@@ -14,38 +14,17 @@
 
 #include "catalog/catalog.h"
 #include "table/append.h"
+#include "table_fixture.h"
 #include "test.h"
 
 /* ---- fixtures ------------------------------------------------------------------ */
 
-typedef struct env {
-    char dir[64];
-    char wh[96];
-    char uri[128];
-    floe_catalog *c;
-} env;
+typedef fixture_env env;
 
 static const char SCHEMA[] =
     "{\"type\":\"struct\",\"fields\":["
     "{\"id\":1,\"name\":\"id\",\"required\":false,\"type\":\"long\"},"
     "{\"id\":2,\"name\":\"country\",\"required\":false,\"type\":\"string\"}]}";
-
-static int env_init(env *e) {
-    snprintf(e->dir, sizeof e->dir, "/tmp/floe-append-XXXXXX");
-    if (!mkdtemp(e->dir)) abort();
-    snprintf(e->wh, sizeof e->wh, "%s/warehouse", e->dir);
-    snprintf(e->uri, sizeof e->uri, "sqlite:%s/catalog.db", e->dir);
-    floe_err err = {0};
-    e->c = floe_catalog_open(e->uri, e->wh, NULL, &err);
-    if (!e->c) fprintf(stderr, "  opening %s: %s\n", e->uri, err.msg);
-    CHECK(e->c != NULL);
-    return e->c ? 0 : -1;
-}
-
-static void env_free(env *e) {
-    floe_catalog_free(e->c);
-    test_rmtree(e->dir);
-}
 
 /* Creates ns.t (partitioned by identity(country) when `partitioned`) with
  * fast retries, and returns a handle on it. */
@@ -62,7 +41,7 @@ static floe_table *make_table(env *e, int partitioned, const floe_props *extra_p
     floe_props_set(&props, "commit.retry.min-wait-ms", "1");
     floe_props_set(&props, "commit.retry.max-wait-ms", "5");
     CHECK_OK(e->c->create_namespace(e->c, "ns", NULL, &err), &err);
-    floe_table_create req = {s, partitioned ? &spec : NULL, NULL, NULL, &props};
+    floe_table_create req = {s, partitioned ? &spec : NULL, NULL, NULL, &props, 0};
     floe_table_state st;
     memset(&st, 0, sizeof st);
     CHECK_OK(e->c->create_table(e->c, "ns", "t", &req, &st, &err), &err);
@@ -144,7 +123,7 @@ static int live_entries(floe_table *t, floe_ice_manifest_entry **out, int *n, in
 
 TEST(test_one_commit) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "append", 0)) return;
     floe_table *t = make_table(&e, 1, NULL);
     floe_err err = {0};
     floe_props extra;
@@ -219,12 +198,12 @@ TEST(test_one_commit) {
     if (again) CHECK_EQ_INT(floe_table_meta(again)->current_snapshot_id, s->snapshot_id);
     floe_table_free(again);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(test_two_commits) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "append", 0)) return;
     floe_table *t = make_table(&e, 1, NULL);
     floe_err err = {0};
     CHECK_OK(append_one(t, 1, "US", &err), &err);
@@ -263,12 +242,12 @@ TEST(test_two_commits) {
     }
     floe_table_entries_free(es, ne);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(test_150_commits_merge) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "append", 0)) return;
     /* The whole history stays (no bounded history): the checks below look
      * up the snapshot that added each file. */
     floe_props keep_all;
@@ -339,7 +318,7 @@ TEST(test_150_commits_merge) {
     CHECK_EQ_INT(total, records);
     floe_table_entries_free(es, ne);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* The manifests of the current snapshot after `commits` one-file appends
@@ -347,7 +326,7 @@ TEST(test_150_commits_merge) {
  * be one per commit. */
 static int manifests_after(const floe_props *p, int commits) {
     env e;
-    if (env_init(&e)) return -1;
+    if (fixture_env_init(&e, "append", 0)) return -1;
     floe_table *t = make_table(&e, 0, p);
     floe_err err = {0};
     for (int i = 1; i <= commits; i++) CHECK_OK(append_one(t, i, NULL, &err), &err);
@@ -357,7 +336,7 @@ static int manifests_after(const floe_props *p, int commits) {
     CHECK_EQ_INT(ne, commits);
     floe_table_entries_free(es, ne);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
     return nm;
 }
 
@@ -379,7 +358,7 @@ TEST(test_merge_target_size_and_disable) {
 
 TEST(test_conflict_rebase) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "append", 0)) return;
     floe_table *a = make_table(&e, 1, NULL);
     floe_err err = {0};
     floe_table *b = floe_table_load(e.c, "ns", "t", &err);
@@ -420,52 +399,16 @@ TEST(test_conflict_rebase) {
     floe_table_entries_free(es, ne);
     floe_table_free(a);
     floe_table_free(b);
-    env_free(&e);
-}
-
-/* A catalog whose commits report FLOE_EUNKNOWN: after applying them
- * (apply = 1) or without applying them (apply = 0), `left` times. */
-typedef struct flaky {
-    floe_catalog base;
-    floe_catalog *inner;
-    int apply, left, commits;
-} flaky;
-
-static int flaky_load(floe_catalog *c, const char *ns, const char *name, floe_table_state *out, floe_err *err) {
-    floe_catalog *in = ((flaky *)c)->inner;
-    return in->load_table(in, ns, name, out, err);
-}
-
-static int flaky_commit(floe_catalog *c, const floe_table_commit *tc, floe_table_state *out, floe_err *err) {
-    flaky *f = (flaky *)c;
-    f->commits++;
-    if (f->left > 0) {
-        f->left--;
-        if (f->apply && f->inner->commit_table(f->inner, tc, NULL, err)) return -1;
-        return floe_err_set(err, FLOE_EUNKNOWN, "connection lost after the commit was sent");
-    }
-    return f->inner->commit_table(f->inner, tc, out, err);
-}
-
-static floe_fileio *flaky_io(floe_catalog *c) {
-    floe_catalog *in = ((flaky *)c)->inner;
-    return in->fileio(in);
+    fixture_env_free(&e);
 }
 
 static void unknown_case(int apply) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "append", 0)) return;
     floe_table *plain = make_table(&e, 0, NULL);
     floe_table_free(plain);
-    flaky f;
-    memset(&f, 0, sizeof f);
-    f.base.kind = "flaky";
-    f.base.load_table = flaky_load;
-    f.base.commit_table = flaky_commit;
-    f.base.fileio = flaky_io;
-    f.inner = e.c;
-    f.apply = apply;
-    f.left = 1;
+    fixture_flaky f;
+    fixture_flaky_init(&f, e.c, apply);
     floe_err err = {0};
     floe_table *t = floe_table_load(&f.base, "ns", "t", &err);
     CHECK(t != NULL);
@@ -498,7 +441,7 @@ static void unknown_case(int apply) {
     }
     floe_table_free(check);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(test_unknown_outcome_applied) { unknown_case(1); }
@@ -506,7 +449,7 @@ TEST(test_unknown_outcome_not_applied) { unknown_case(0); }
 
 TEST(test_rejects_foreign_spec) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "append", 0)) return;
     floe_table *t = make_table(&e, 1, NULL);
     floe_err err = {0};
     floe_ice_data_file f;
@@ -530,7 +473,7 @@ TEST(test_rejects_foreign_spec) {
         CHECK_EQ_STR(summary(s, "changed-partition-count"), "0");
     }
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST_MAIN(T(test_one_commit), T(test_two_commits), T(test_150_commits_merge), T(test_merge_target_size_and_disable),

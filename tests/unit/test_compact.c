@@ -16,32 +16,11 @@
 #include "table/compact.h"
 #include "table/datafile_writer.h"
 #include "table/scan.h"
+#include "table_fixture.h"
 #include "test.h"
 #include "util/text.h"
 
-typedef struct env {
-    char dir[64];
-    char wh[96];
-    char uri[128];
-    floe_catalog_handle h;
-} env;
-
-static int env_init(env *e) {
-    snprintf(e->dir, sizeof e->dir, "/tmp/floe-compact-XXXXXX");
-    if (!mkdtemp(e->dir)) abort();
-    snprintf(e->wh, sizeof e->wh, "%s/warehouse", e->dir);
-    snprintf(e->uri, sizeof e->uri, "sqlite:%s/catalog.db", e->dir);
-    floe_err err = {0};
-    e->h.catalog = floe_catalog_open(e->uri, e->wh, NULL, &err);
-    CHECK(e->h.catalog != NULL);
-    if (e->h.catalog) CHECK_OK(e->h.catalog->create_namespace(e->h.catalog, "ns", NULL, &err), &err);
-    return e->h.catalog ? 0 : -1;
-}
-
-static void env_free(env *e) {
-    floe_catalog_free(e->h.catalog);
-    test_rmtree(e->dir);
-}
+typedef fixture_env env;
 
 static const char SCHEMA[] =
     "{\"type\":\"struct\",\"fields\":["
@@ -66,7 +45,7 @@ static floe_table *make_table(env *e, const char *name, const char *terms, int s
     sf.descending = 1;
     CHECK_OK(floe_ice_transform_parse("identity", &sf.transform, &err), &err);
     floe_ice_sort_order order = {1, &sf, 1};
-    floe_table_create req = {s, terms ? &spec : NULL, sorted ? &order : NULL, NULL, NULL};
+    floe_table_create req = {s, terms ? &spec : NULL, sorted ? &order : NULL, NULL, NULL, 0};
     floe_table_state st;
     memset(&st, 0, sizeof st);
     int rc = e->h.catalog->create_table(e->h.catalog, "ns", name, &req, &st, &err);
@@ -133,16 +112,6 @@ static void append_rows(floe_table *t, int first, int commits, int per, paths *w
     }
 }
 
-static int collect(void *ctx, const char *json, size_t len, floe_err *err) {
-    floe_buf *b = ctx;
-    (void)err;
-    floe_buf_append(b, json, len);
-    floe_buf_putc(b, '\n');
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 /* The table's rows as one sorted text (a multiset), malloc'd; rows in
  * file order when `sorted` is 0. */
 static char *scan_rows(env *e, const char *table, int sorted, floe_scan_result *res) {
@@ -152,7 +121,7 @@ static char *scan_rows(env *e, const char *table, int sorted, floe_scan_result *
     floe_scan_opts o;
     memset(&o, 0, sizeof o);
     floe_scan_result local;
-    CHECK_OK(floe_table_scan(&e->h, table, &o, collect, &out, res ? res : &local, &err), &err);
+    CHECK_OK(floe_table_scan(&e->h, table, &o, fixture_collect, &out, res ? res : &local, &err), &err);
     char *text = floe_xstrndup(out.data ? (const char *)out.data : "", out.len);
     floe_buf_free(&out);
     if (!sorted) return text;
@@ -162,7 +131,7 @@ static char *scan_rows(env *e, const char *table, int sorted, floe_scan_result *
         if (n == cap) lines = floe_xrealloc(lines, sizeof *lines * (size_t)(cap *= 2));
         lines[n++] = s;
     }
-    qsort(lines, (size_t)n, sizeof *lines, cmp_str);
+    qsort(lines, (size_t)n, sizeof *lines, fixture_cmp_str);
     floe_buf b;
     floe_buf_init(&b);
     floe_buf_reserve(&b, 1);
@@ -270,10 +239,10 @@ static int orphans_in(const char *dir, const live *l, const paths *keep) {
 
 TEST(compact_small_appends) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "ev", "identity(k)", 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     append_rows(t, 0, 12, 6, NULL); /* 12 commits, each with 2 rows in each of a, b, c */
@@ -339,7 +308,7 @@ TEST(compact_small_appends) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* Options: min files, partition filter, target size, max bytes, progress. */
@@ -361,10 +330,10 @@ static int on_progress(void *ctx, const char *what, int64_t done, int64_t total)
 
 TEST(compact_options) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "op", "identity(k)", 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     append_rows(t, 0, 4, 3, NULL); /* 4 files per partition */
@@ -419,41 +388,22 @@ TEST(compact_options) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- files of older schemas: projection by field id ----------------------------- */
 
-static void evolve(floe_table *t, const char *json, int32_t last_column_id) {
-    floe_err err = {0};
-    floe_ice_update upd[2];
-    memset(upd, 0, sizeof upd);
-    upd[0].kind = FLOE_UPD_ADD_SCHEMA;
-    upd[0].schema = floe_ice_schema_parse(json, strlen(json), &err);
-    CHECK(upd[0].schema != NULL);
-    upd[0].last_column_id = last_column_id;
-    upd[1].kind = FLOE_UPD_SET_CURRENT_SCHEMA;
-    upd[1].id = -1;
-    floe_table_commit tc = {t->ns, t->name, NULL, 0, upd, 2};
-    floe_table_state st;
-    memset(&st, 0, sizeof st);
-    CHECK_OK(t->catalog->commit_table(t->catalog, &tc, &st, &err), &err);
-    floe_table_set_state(t, &st);
-    floe_ice_update_free(&upd[0]);
-    floe_ice_update_free(&upd[1]);
-}
-
 TEST(compact_evolved_schema) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "evo", NULL, 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     append_rows(t, 0, 3, 2, NULL);
     /* Rename v -> value, drop d, add "note": old files keep their names. */
-    evolve(t,
+    fixture_evolve(t,
            "{\"type\":\"struct\",\"schema-id\":1,\"fields\":["
            "{\"id\":1,\"name\":\"id\",\"required\":false,\"type\":\"long\"},"
            "{\"id\":2,\"name\":\"k\",\"required\":false,\"type\":\"string\"},"
@@ -478,17 +428,17 @@ TEST(compact_evolved_schema) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- sorting ------------------------------------------------------------------ */
 
 TEST(compact_sorted) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "srt", NULL, 1);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     append_rows(t, 0, 6, 5, NULL);
@@ -521,7 +471,7 @@ TEST(compact_sorted) {
         floe_table_free(u);
     }
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- concurrency ------------------------------------------------------------- */
@@ -536,9 +486,6 @@ typedef struct race {
     int ran;
 } race;
 
-static void write_delete_file(floe_table *t, const char *name, const char *const *fpaths, const int64_t *vals, int n,
-                              const floe_ice_data_file *like, floe_ice_data_file *out);
-static void commit_deletes(floe_table *t, floe_ice_data_file *files, int n);
 
 static int racer(void *ctx, int group, floe_err *err) {
     race *rc = ctx;
@@ -573,9 +520,9 @@ static int racer(void *ctx, int group, floe_err *err) {
         CHECK(like != NULL);
         if (like) {
             const char *fp[] = {rc->victim};
-            write_delete_file(other, rc->kind == 2 ? "race-eq.parquet" : "race-pos.parquet",
+            fixture_write_delete_file(other, rc->kind == 2 ? "race-eq.parquet" : "race-pos.parquet",
                               rc->kind == 2 ? NULL : fp, &v, 1, like, &d);
-            commit_deletes(other, &d, 1);
+            fixture_commit_deletes(other, &d, 1);
             floe_ice_data_file_free(&d);
         }
         live_free(&l);
@@ -586,10 +533,10 @@ static int racer(void *ctx, int group, floe_err *err) {
 
 TEST(compact_concurrent_append) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "ca", "identity(k)", 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     append_rows(t, 0, 6, 3, NULL);
@@ -622,15 +569,15 @@ TEST(compact_concurrent_append) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(compact_concurrent_removal) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "cr", "identity(k)", 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     paths orig = {0};
@@ -660,132 +607,10 @@ TEST(compact_concurrent_removal) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- deletes ------------------------------------------------------------------ */
-
-/* Writes a Parquet delete file next to the data: position deletes
- * (fpaths[i], vals[i]) or, when fpaths is NULL, equality deletes of ids
- * vals[i]; partition and spec as `like`'s. */
-static void write_delete_file(floe_table *t, const char *name, const char *const *fpaths, const int64_t *vals, int n,
-                              const floe_ice_data_file *like, floe_ice_data_file *out) {
-    floe_err err = {0};
-    const floe_ice_metadata *m = floe_table_meta(t);
-    char uri[512];
-    snprintf(uri, sizeof uri, "%s/data/%s", m->location, name);
-    floe_pq_schema *s = floe_pq_schema_new("table");
-    if (fpaths) {
-        floe_pq_node *p = floe_pq_node_leaf(s->root, "file_path", FLOE_PQ_REQUIRED, FLOE_PQ_BYTE_ARRAY, 2147483546);
-        p->logical.kind = FLOE_PQ_LT_STRING;
-        p->converted = FLOE_PQ_CT_UTF8;
-        floe_pq_node_leaf(s->root, "pos", FLOE_PQ_REQUIRED, FLOE_PQ_INT64, 2147483545);
-    } else {
-        floe_pq_node_leaf(s->root, "id", FLOE_PQ_OPTIONAL, FLOE_PQ_INT64, 1);
-    }
-    CHECK_OK(floe_pq_schema_finish(s, &err), &err);
-    floe_pq_writer *w = floe_pq_writer_open_file(s, NULL, floe_uri_local_path(uri), &err);
-    CHECK(w != NULL);
-    for (int i = 0; w && i < n; i++) {
-        if (fpaths) {
-            floe_pq_write_bytes(w, 0, fpaths[i], (uint32_t)strlen(fpaths[i]), 0);
-            floe_pq_write_i64(w, 1, vals[i], 0);
-        } else {
-            floe_pq_write_i64(w, 0, vals[i], 0);
-        }
-        CHECK_OK(floe_pq_writer_end_row(w, &err), &err);
-    }
-    if (w) CHECK_OK(floe_pq_writer_close(w, &err), &err);
-    memset(out, 0, sizeof *out);
-    out->content = fpaths ? FLOE_ICE_CONTENT_POSITION_DELETES : FLOE_ICE_CONTENT_EQUALITY_DELETES;
-    out->file_path = floe_xstrdup(uri);
-    out->file_format = floe_xstrdup("PARQUET");
-    out->record_count = n;
-    out->file_size_in_bytes = w ? floe_pq_writer_bytes(w) : 0;
-    out->spec_id = like->spec_id;
-    out->npartition = like->npartition;
-    out->partition = floe_xcalloc((size_t)like->npartition + 1, sizeof *out->partition);
-    for (int k = 0; k < like->npartition; k++) {
-        out->partition[k] = like->partition[k];
-        if (like->partition[k].p) {
-            uint8_t *c = floe_xmalloc(like->partition[k].n + 1);
-            memcpy(c, like->partition[k].p, like->partition[k].n);
-            out->partition[k].p = c;
-        }
-    }
-    if (!fpaths) {
-        out->equality_ids = floe_xcalloc(1, sizeof *out->equality_ids);
-        out->equality_ids[0] = 1;
-        out->nequality_ids = 1;
-    }
-    floe_pq_writer_free(w);
-    floe_pq_schema_free(s);
-}
-
-/* Commits a snapshot adding one delete manifest with `files`. */
-static void commit_deletes(floe_table *t, floe_ice_data_file *files, int n) {
-    floe_err err = {0};
-    CHECK_OK(floe_table_reload(t, &err), &err);
-    const floe_ice_metadata *m = floe_table_meta(t);
-    const floe_ice_snapshot *parent = floe_ice_metadata_current(m);
-    int64_t id = 900000 + m->nsnapshots, seq = m->last_sequence_number + 1;
-    floe_ice_manifest_entry *es = floe_xcalloc((size_t)n, sizeof *es);
-    for (int i = 0; i < n; i++) {
-        es[i].status = FLOE_ICE_STATUS_ADDED;
-        es[i].file = files[i];
-    }
-    floe_buf mbuf, lbuf;
-    floe_buf_init(&mbuf);
-    floe_buf_init(&lbuf);
-    floe_ice_manifest_file *mfs = NULL;
-    int nm = 0;
-    CHECK_OK(floe_table_manifests(t, parent, &mfs, &nm, &err), &err);
-    mfs = floe_xrealloc(mfs, sizeof *mfs * (size_t)(nm + 1));
-    memmove(mfs + 1, mfs, sizeof *mfs * (size_t)nm);
-    nm++;
-    const floe_ice_partition_spec *spec = floe_ice_metadata_spec_by_id(m, files[0].spec_id);
-    CHECK_OK(floe_ice_manifest_write(m, spec, FLOE_ICE_MANIFEST_DELETES, id, es, n, &mbuf, &mfs[0], &err), &err);
-    char path[512], list[512];
-    snprintf(path, sizeof path, "%s/metadata/deletes-%lld.avro", m->location, (long long)id);
-    snprintf(list, sizeof list, "%s/metadata/snap-%lld.avro", m->location, (long long)id);
-    mfs[0].manifest_path = floe_xstrdup(path);
-    CHECK_OK(t->io->write(t->io, path, mbuf.data, mbuf.len, 1, &err), &err);
-    CHECK_OK(floe_ice_manifest_list_write(m->format_version, id, 1, parent->snapshot_id, seq, mfs, nm, &lbuf, &err),
-             &err);
-    CHECK_OK(t->io->write(t->io, list, lbuf.data, lbuf.len, 1, &err), &err);
-    floe_ice_update upd[2];
-    memset(upd, 0, sizeof upd);
-    upd[0].kind = FLOE_UPD_ADD_SNAPSHOT;
-    upd[0].snapshot.snapshot_id = id;
-    upd[0].snapshot.has_parent = 1;
-    upd[0].snapshot.parent_id = parent->snapshot_id;
-    upd[0].snapshot.sequence_number = seq;
-    upd[0].snapshot.timestamp_ms = m->last_updated_ms + 1;
-    upd[0].snapshot.manifest_list = floe_xstrdup(list);
-    floe_props_init(&upd[0].snapshot.summary);
-    floe_props_set(&upd[0].snapshot.summary, "operation", "delete");
-    upd[1].kind = FLOE_UPD_SET_SNAPSHOT_REF;
-    upd[1].ref.name = floe_xstrdup("main");
-    upd[1].ref.snapshot_id = id;
-    upd[1].ref.min_snapshots_to_keep = upd[1].ref.max_snapshot_age_ms = upd[1].ref.max_ref_age_ms = -1;
-    floe_ice_requirement req;
-    memset(&req, 0, sizeof req);
-    req.kind = FLOE_REQ_ASSERT_REF_SNAPSHOT_ID;
-    req.ref = floe_xstrdup("main");
-    req.id = parent->snapshot_id;
-    floe_table_commit tc = {t->ns, t->name, &req, 1, upd, 2};
-    floe_table_state st;
-    memset(&st, 0, sizeof st);
-    CHECK_OK(t->catalog->commit_table(t->catalog, &tc, &st, &err), &err);
-    floe_table_set_state(t, &st);
-    floe_ice_requirement_free(&req);
-    floe_ice_update_free(&upd[0]);
-    floe_ice_update_free(&upd[1]);
-    free(es);
-    floe_table_manifests_free(mfs, nm);
-    floe_buf_free(&mbuf);
-    floe_buf_free(&lbuf);
-}
 
 /* A data file of partition `part` among the live entries (the first). */
 static const floe_ice_data_file *file_of(const live *l, const char *part) {
@@ -797,10 +622,10 @@ static const floe_ice_data_file *file_of(const live *l, const char *part) {
 
 TEST(compact_applies_deletes) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "del", "identity(k)", 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     append_rows(t, 0, 4, 6, NULL); /* ids 0..23; k=a: 0,3,6,...; k=b: 1,4,7,... */
@@ -811,7 +636,7 @@ TEST(compact_applies_deletes) {
     if (!fa || !fb) {
         live_free(&l);
         floe_table_free(t);
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     /* Position deletes: rows 0 and 1 of one k=a file; equality deletes of
@@ -819,11 +644,11 @@ TEST(compact_applies_deletes) {
     floe_ice_data_file d[2];
     const char *fp[] = {fa->file_path, fa->file_path};
     int64_t pos[] = {0, 1};
-    write_delete_file(t, "pos.parquet", fp, pos, 2, fa, &d[0]);
+    fixture_write_delete_file(t, "pos.parquet", fp, pos, 2, fa, &d[0]);
     int64_t ids[] = {4, 10};
-    write_delete_file(t, "eq.parquet", NULL, ids, 2, fb, &d[1]);
+    fixture_write_delete_file(t, "eq.parquet", NULL, ids, 2, fb, &d[1]);
     live_free(&l);
-    commit_deletes(t, d, 2);
+    fixture_commit_deletes(t, d, 2);
     floe_ice_data_file_free(&d[0]);
     floe_ice_data_file_free(&d[1]);
     /* Newer rows with a deleted id stay: the delete is older than them. */
@@ -860,17 +685,17 @@ TEST(compact_applies_deletes) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* A delete file that still applies to a file compaction leaves alone
  * (too big to be a candidate) stays. */
 TEST(compact_keeps_needed_deletes) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "keep", NULL, 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     floe_err err = {0};
@@ -895,9 +720,9 @@ TEST(compact_keeps_needed_deletes) {
     CHECK_EQ_INT(l.n, 4);
     floe_ice_data_file d;
     int64_t ids[] = {1, 5, 1000};
-    write_delete_file(t, "eq.parquet", NULL, ids, 3, &l.e[0].file, &d);
+    fixture_write_delete_file(t, "eq.parquet", NULL, ids, 3, &l.e[0].file, &d);
     live_free(&l);
-    commit_deletes(t, &d, 1);
+    fixture_commit_deletes(t, &d, 1);
     floe_ice_data_file_free(&d);
     floe_scan_result res;
     char *before = scan_rows(&e, "ns.keep", 1, &res);
@@ -919,7 +744,7 @@ TEST(compact_keeps_needed_deletes) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* Deletes committed while a group is rewritten: an equality delete still
@@ -927,10 +752,10 @@ TEST(compact_keeps_needed_deletes) {
  * position delete naming an input makes the group give up. */
 TEST(compact_concurrent_deletes) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "cd", "identity(k)", 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     paths orig = {0};
@@ -983,65 +808,29 @@ TEST(compact_concurrent_deletes) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
-}
-
-/* A catalog whose first commit reports FLOE_EUNKNOWN, after applying it
- * (apply = 1) or without (apply = 0). */
-typedef struct flaky {
-    floe_catalog base;
-    floe_catalog *inner;
-    int apply, left, commits;
-} flaky;
-
-static int flaky_load(floe_catalog *c, const char *ns, const char *name, floe_table_state *out, floe_err *err) {
-    floe_catalog *in = ((flaky *)c)->inner;
-    return in->load_table(in, ns, name, out, err);
-}
-
-static int flaky_commit(floe_catalog *c, const floe_table_commit *tc, floe_table_state *out, floe_err *err) {
-    flaky *f = (flaky *)c;
-    f->commits++;
-    if (f->left > 0) {
-        f->left--;
-        if (f->apply && f->inner->commit_table(f->inner, tc, NULL, err)) return -1;
-        return floe_err_set(err, FLOE_EUNKNOWN, "connection lost after the commit was sent");
-    }
-    return f->inner->commit_table(f->inner, tc, out, err);
-}
-
-static floe_fileio *flaky_io(floe_catalog *c) {
-    floe_catalog *in = ((flaky *)c)->inner;
-    return in->fileio(in);
+    fixture_env_free(&e);
 }
 
 static void unknown_case(int apply) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "unk", NULL, 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     append_rows(t, 0, 6, 2, NULL);
     int snaps_before = floe_table_meta(t)->nsnapshots;
     floe_table_free(t);
     char *before = scan_rows(&e, "ns.unk", 1, NULL);
-    flaky f;
-    memset(&f, 0, sizeof f);
-    f.base.kind = "flaky";
-    f.base.load_table = flaky_load;
-    f.base.commit_table = flaky_commit;
-    f.base.fileio = flaky_io;
-    f.inner = e.h.catalog;
-    f.apply = apply;
-    f.left = 1;
+    fixture_flaky f;
+    fixture_flaky_init(&f, e.h.catalog, apply);
     floe_err err = {0};
     t = floe_table_load(&f.base, "ns", "unk", &err);
     CHECK(t != NULL);
     if (!t) {
         free(before);
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     floe_compact_result r;
@@ -1057,7 +846,7 @@ static void unknown_case(int apply) {
     free(before);
     free(after);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(compact_unknown_outcome_applied) { unknown_case(1); }
@@ -1065,10 +854,10 @@ TEST(compact_unknown_outcome_not_applied) { unknown_case(0); }
 
 TEST(compact_public_api) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "compact", 1)) return;
     floe_table *t = make_table(&e, "pub", NULL, 0);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     floe_compact_result r;
@@ -1082,7 +871,7 @@ TEST(compact_public_api) {
     CHECK(floe_compact(&e.h, "ns.nope", NULL, &r, &err) == -1);
     CHECK_EQ_INT(err.code, FLOE_ENOTFOUND);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST_MAIN(T(compact_small_appends), T(compact_options), T(compact_evolved_schema), T(compact_sorted),

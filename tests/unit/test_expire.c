@@ -18,38 +18,17 @@
 #include "table/datafile_writer.h"
 #include "table/expire.h"
 #include "table/scan.h"
+#include "table_fixture.h"
 #include "test.h"
 
 /* ---- fixtures ------------------------------------------------------------------ */
 
-typedef struct env {
-    char dir[64];
-    char wh[96];
-    char uri[128];
-    floe_catalog *c;
-} env;
+typedef fixture_env env;
 
 static const char SCHEMA[] =
     "{\"type\":\"struct\",\"fields\":["
     "{\"id\":1,\"name\":\"id\",\"required\":false,\"type\":\"long\"},"
     "{\"id\":2,\"name\":\"country\",\"required\":false,\"type\":\"string\"}]}";
-
-static int env_init(env *e) {
-    snprintf(e->dir, sizeof e->dir, "/tmp/floe-expire-XXXXXX");
-    if (!mkdtemp(e->dir)) abort();
-    snprintf(e->wh, sizeof e->wh, "%s/warehouse", e->dir);
-    snprintf(e->uri, sizeof e->uri, "sqlite:%s/catalog.db", e->dir);
-    floe_err err = {0};
-    e->c = floe_catalog_open(e->uri, e->wh, NULL, &err);
-    if (!e->c) fprintf(stderr, "  opening %s: %s\n", e->uri, err.msg);
-    CHECK(e->c != NULL);
-    return e->c ? 0 : -1;
-}
-
-static void env_free(env *e) {
-    floe_catalog_free(e->c);
-    test_rmtree(e->dir);
-}
 
 /* Creates ns.t with fast retries and the given "key", "value" pairs (NULL
  * ended); bounded history off unless a pair sets it. */
@@ -64,7 +43,7 @@ static floe_table *make_table(env *e, const char *const *kv) {
     floe_props_set(&props, FLOE_HISTORY_RETAIN_LAST, "0");
     for (int i = 0; kv && kv[i]; i += 2) floe_props_set(&props, kv[i], kv[i + 1]);
     CHECK_OK(e->c->create_namespace(e->c, "ns", NULL, &err), &err);
-    floe_table_create req = {s, NULL, NULL, NULL, &props};
+    floe_table_create req = {s, NULL, NULL, NULL, &props, 0};
     floe_table_state st;
     memset(&st, 0, sizeof st);
     CHECK_OK(e->c->create_table(e->c, "ns", "t", &req, &st, &err), &err);
@@ -102,40 +81,10 @@ static int append_rows(floe_table *t, int first, int n, const char *marker, char
     return rc;
 }
 
-static int exists(const char *uri) { return access(floe_uri_local_path(uri), F_OK) == 0; }
-
 static int64_t snap_id(const floe_table *t, int i) { return floe_table_meta(t)->snapshots[i].snapshot_id; }
 
 static int has_snapshot(const floe_table *t, int64_t id) {
     return floe_ice_metadata_snapshot(floe_table_meta(t), id) != NULL;
-}
-
-typedef struct sums {
-    int64_t rows, ids;
-} sums;
-
-static int sum_row(void *ctx, const char *json, size_t len, floe_err *err) {
-    sums *s = ctx;
-    const char *p = strstr(json, "\"id\":");
-    s->rows++;
-    if (p) s->ids += strtoll(p + 5, NULL, 10);
-    (void)len;
-    (void)err;
-    return 0;
-}
-
-/* Rows and the sum of their ids in the current snapshot. */
-static sums scan_sums(floe_table *t) {
-    sums s = {0, 0};
-    floe_err err = {0};
-    floe_scan_request req;
-    memset(&req, 0, sizeof req);
-    floe_scan_plan p;
-    CHECK_OK(floe_scan_plan_build(t, &req, &p, &err), &err);
-    floe_scan_counts counts;
-    CHECK_OK(floe_scan_read(t, &p, 0, sum_row, &s, &counts, &err), &err);
-    floe_scan_plan_free(&p);
-    return s;
 }
 
 static int count_files(const char *dir_uri, const char *suffix) {
@@ -257,7 +206,7 @@ static void commit_delete(floe_table *t, const char *victim, int64_t new_id) {
 
 TEST(retain_last_on_append_only_history) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "expire", 0)) return;
     floe_table *t = make_table(&e, NULL);
     char *paths[6];
     for (int i = 0; i < 6; i++) append_rows(t, i * 10, 10, NULL, &paths[i]);
@@ -269,7 +218,7 @@ TEST(retain_last_on_append_only_history) {
         lists[i] = floe_xstrdup(m->snapshots[i].manifest_list);
         ids[i] = snap_id(t, i);
     }
-    sums before = scan_sums(t);
+    fixture_sums before = fixture_scan_sums(t);
     CHECK_EQ_INT(before.rows, 60);
 
     floe_expire_opts o;
@@ -281,7 +230,7 @@ TEST(retain_last_on_append_only_history) {
     CHECK_OK(floe_table_expire_snapshots(t, &o, &r, &err), &err);
     CHECK_EQ_INT(r.nexpired, 4);
     CHECK_EQ_INT(floe_table_meta(t)->nsnapshots, 6); /* a dry run changes nothing */
-    CHECK(exists(lists[0]));
+    CHECK(fixture_exists(lists[0]));
     floe_expire_result_free(&r);
 
     o.dry_run = 0;
@@ -299,10 +248,10 @@ TEST(retain_last_on_append_only_history) {
     CHECK(has_snapshot(t, ids[4]) && has_snapshot(t, ids[5]) && !has_snapshot(t, ids[0]));
     CHECK_EQ_INT(m->nsnapshot_log, 2);
     for (int i = 0; i < 6; i++) {
-        CHECK(exists(paths[i]));
-        CHECK(exists(lists[i]) == (i >= 4));
+        CHECK(fixture_exists(paths[i]));
+        CHECK(fixture_exists(lists[i]) == (i >= 4));
     }
-    sums after = scan_sums(t);
+    fixture_sums after = fixture_scan_sums(t);
     CHECK_EQ_INT(after.rows, before.rows);
     CHECK_EQ_INT(after.ids, before.ids);
 
@@ -326,12 +275,12 @@ TEST(retain_last_on_append_only_history) {
         free(lists[i]);
     }
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(refs_and_markers_survive) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "expire", 0)) return;
     floe_table *t = make_table(&e, NULL);
     /* s0 g1, s1 g1, s2, s3 g2, s4, s5 ... s9 */
     const char *markers[10] = {FLOE_MARKER_PREFIX "g1", FLOE_MARKER_PREFIX "g1", NULL, FLOE_MARKER_PREFIX "g2"};
@@ -362,7 +311,7 @@ TEST(refs_and_markers_survive) {
     int64_t s10 = snap_id(t, floe_table_meta(t)->nsnapshots - 3);
     int64_t s11 = snap_id(t, floe_table_meta(t)->nsnapshots - 2);
     int64_t s12 = snap_id(t, floe_table_meta(t)->nsnapshots - 1);
-    sums before = scan_sums(t);
+    fixture_sums before = fixture_scan_sums(t);
     CHECK_OK(floe_table_expire_snapshots(t, &o, &r, &err), &err);
     floe_expire_result_free(&r);
     /* main keeps s12 and the chain down to s10 (g1's newest marker);
@@ -376,22 +325,22 @@ TEST(refs_and_markers_survive) {
     CHECK(floe_ice_metadata_ref(floe_table_meta(t), "b") != NULL);
     CHECK(floe_table_ancestry_summary(floe_table_meta(t), "main", FLOE_MARKER_PREFIX "g2", &at) != NULL);
     CHECK(at == s11);
-    sums after = scan_sums(t);
+    fixture_sums after = fixture_scan_sums(t);
     CHECK_EQ_INT(after.rows, before.rows);
     CHECK_EQ_INT(after.ids, before.ids);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(deleted_files_go_unless_reachable) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "expire", 0)) return;
     floe_table *t = make_table(&e, NULL);
     char *f[3];
     for (int i = 0; i < 3; i++) append_rows(t, i * 10, 10, NULL, &f[i]);
     int64_t s0 = snap_id(t, 0);
     commit_delete(t, f[0], 777001);
-    sums live = scan_sums(t);
+    fixture_sums live = fixture_scan_sums(t);
     CHECK_EQ_INT(live.rows, 20);
     const char *metadir_probe = floe_table_meta(t)->location;
     char metadir[512];
@@ -411,7 +360,7 @@ TEST(deleted_files_go_unless_reachable) {
     CHECK_EQ_INT(r.deleted_data_files, 0);
     CHECK_EQ_INT(r.deleted_manifests, 2); /* s1's and s2's own: s0's is the tag's */
     floe_expire_result_free(&r);
-    CHECK(exists(f[0]) && exists(f[1]) && exists(f[2]));
+    CHECK(fixture_exists(f[0]) && fixture_exists(f[1]) && fixture_exists(f[2]));
 
     /* Without the tag, s0 goes and f0 with it; f1 and f2 stay. */
     floe_ice_update u;
@@ -433,20 +382,20 @@ TEST(deleted_files_go_unless_reachable) {
     CHECK_EQ_INT(r.deleted_manifests, 1); /* s0's */
     CHECK_EQ_INT(r.delete_failures, 0);
     floe_expire_result_free(&r);
-    CHECK(!exists(f[0]) && exists(f[1]) && exists(f[2]));
+    CHECK(!fixture_exists(f[0]) && fixture_exists(f[1]) && fixture_exists(f[2]));
     CHECK_EQ_INT(count_files(metadir, "-m0.avro"), 1);
     CHECK_EQ_INT(floe_table_meta(t)->nsnapshots, 1);
-    sums after = scan_sums(t);
+    fixture_sums after = fixture_scan_sums(t);
     CHECK_EQ_INT(after.rows, live.rows);
     CHECK_EQ_INT(after.ids, live.ids);
     for (int i = 0; i < 3; i++) free(f[i]);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(age_cutoff_and_table_defaults) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "expire", 0)) return;
     floe_table *t = make_table(&e, (const char *const[]){"history.expire.min-snapshots-to-keep", "2", NULL});
     for (int i = 0; i < 5; i++) append_rows(t, i * 10, 10, NULL, NULL);
     int64_t newest = floe_table_meta(t)->snapshots[4].timestamp_ms;
@@ -473,12 +422,12 @@ TEST(age_cutoff_and_table_defaults) {
     floe_expire_result_free(&r);
     CHECK_EQ_INT(floe_table_meta(t)->nsnapshots, 1);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(lost_race_is_recomputed) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "expire", 0)) return;
     floe_table *t = make_table(&e, NULL);
     for (int i = 0; i < 4; i++) append_rows(t, i * 10, 10, NULL, NULL);
     /* Another handle appends: t's view is stale, so its first attempt
@@ -498,15 +447,15 @@ TEST(lost_race_is_recomputed) {
     CHECK_EQ_INT(r.nretained, 2);
     floe_expire_result_free(&r);
     CHECK(has_snapshot(t, newest));
-    CHECK_EQ_INT(scan_sums(t).rows, 50);
+    CHECK_EQ_INT(fixture_scan_sums(t).rows, 50);
     floe_table_free(other);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(bounded_history_in_the_commit_path) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "expire", 0)) return;
     floe_table *t = make_table(
         &e, (const char *const[]){FLOE_HISTORY_RETAIN_LAST, "3", FLOE_HISTORY_SLACK, "2", NULL});
     int max_seen = 0;
@@ -531,18 +480,18 @@ TEST(bounded_history_in_the_commit_path) {
     }
     CHECK(max_seen <= 4); /* expired when 3 + 2 are reached */
     CHECK(floe_table_meta(t)->nsnapshots >= 3);
-    for (int i = 0; i < 12; i++) CHECK(exists(paths[i]));
-    sums s = scan_sums(t);
+    for (int i = 0; i < 12; i++) CHECK(fixture_exists(paths[i]));
+    fixture_sums s = fixture_scan_sums(t);
     CHECK_EQ_INT(s.rows, 300);
     CHECK_EQ_INT(s.ids, 299 * 300 / 2);
     for (int i = 0; i < 12; i++) free(paths[i]);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(public_entry_point) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "expire", 0)) return;
     floe_table *t = make_table(&e, NULL);
     for (int i = 0; i < 3; i++) append_rows(t, i * 10, 10, NULL, NULL);
     floe_table_free(t);
@@ -561,7 +510,7 @@ TEST(public_entry_point) {
         CHECK_EQ_INT(err.code, FLOE_ENOTFOUND);
         floe_close_catalog(h);
     }
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST_MAIN(T(retain_last_on_append_only_history), T(refs_and_markers_survive), T(deleted_files_go_unless_reachable),

@@ -35,38 +35,17 @@
 #include "table/expire.h"
 #include "table/rewrite_manifests.h"
 #include "table/scan.h"
+#include "table_fixture.h"
 #include "test.h"
 
 /* ---- fixtures ------------------------------------------------------------------ */
 
-typedef struct env {
-    char dir[64];
-    char wh[96];
-    char uri[128];
-    floe_catalog *c;
-} env;
+typedef fixture_env env;
 
 static const char SCHEMA[] =
     "{\"type\":\"struct\",\"fields\":["
     "{\"id\":1,\"name\":\"id\",\"required\":false,\"type\":\"long\"},"
     "{\"id\":2,\"name\":\"country\",\"required\":false,\"type\":\"string\"}]}";
-
-static int env_init(env *e) {
-    snprintf(e->dir, sizeof e->dir, "/tmp/floe-maint-XXXXXX");
-    if (!mkdtemp(e->dir)) abort();
-    snprintf(e->wh, sizeof e->wh, "%s/warehouse", e->dir);
-    snprintf(e->uri, sizeof e->uri, "sqlite:%s/catalog.db", e->dir);
-    floe_err err = {0};
-    e->c = floe_catalog_open(e->uri, e->wh, NULL, &err);
-    if (!e->c) fprintf(stderr, "  opening %s: %s\n", e->uri, err.msg);
-    CHECK(e->c != NULL);
-    return e->c ? 0 : -1;
-}
-
-static void env_free(env *e) {
-    floe_catalog_free(e->c);
-    test_rmtree(e->dir);
-}
 
 /* Creates ns.<name> (partitioned by identity(country) when `partitioned`)
  * with fast retries, bounded history and manifest merging off, and the
@@ -89,7 +68,7 @@ static floe_table *make_table(env *e, const char *name, int partitioned, const c
     floe_props_init(&nsp);
     e->c->create_namespace(e->c, "ns", &nsp, &err); /* may exist */
     floe_props_free(&nsp);
-    floe_table_create req = {s, partitioned ? &spec : NULL, NULL, NULL, &props};
+    floe_table_create req = {s, partitioned ? &spec : NULL, NULL, NULL, &props, 0};
     floe_table_state st;
     memset(&st, 0, sizeof st);
     CHECK_OK(e->c->create_table(e->c, "ns", name, &req, &st, &err), &err);
@@ -134,35 +113,6 @@ static void set_props(floe_table *t, const char *const *kv) {
     CHECK_OK(t->catalog->commit_table(t->catalog, &tc, &st, &err), &err);
     floe_table_set_state(t, &st);
     floe_ice_update_free(&u);
-}
-
-static int exists(const char *uri) { return access(floe_uri_local_path(uri), F_OK) == 0; }
-
-typedef struct sums {
-    int64_t rows, ids;
-} sums;
-
-static int sum_row(void *ctx, const char *json, size_t len, floe_err *err) {
-    sums *s = ctx;
-    const char *p = strstr(json, "\"id\":");
-    s->rows++;
-    if (p) s->ids += strtoll(p + 5, NULL, 10);
-    (void)len;
-    (void)err;
-    return 0;
-}
-
-static sums scan_sums(floe_table *t) {
-    sums s = {0, 0};
-    floe_err err = {0};
-    floe_scan_request req;
-    memset(&req, 0, sizeof req);
-    floe_scan_plan p;
-    CHECK_OK(floe_scan_plan_build(t, &req, &p, &err), &err);
-    floe_scan_counts counts;
-    CHECK_OK(floe_scan_read(t, &p, 0, sum_row, &s, &counts, &err), &err);
-    floe_scan_plan_free(&p);
-    return s;
 }
 
 /* The current snapshot's manifests and entries. */
@@ -239,13 +189,13 @@ static int count_files(const char *dir) {
 
 TEST(clean_deletes_old_orphans_only) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "maint", 0)) return;
     floe_table *t = make_table(&e, "t", 1, NULL);
     for (int i = 0; i < 3; i++) append_rows(t, i * 30, 30, NULL);
     /* A sibling table "t2": its directory shares the prefix ".../t". */
     floe_table *t2 = make_table(&e, "t2", 0, NULL);
     append_rows(t2, 0, 5, NULL);
-    sums before = scan_sums(t);
+    fixture_sums before = fixture_scan_sums(t);
     const char *loc = floe_uri_local_path(floe_table_meta(t)->location);
     const char *loc2 = floe_uri_local_path(floe_table_meta(t2)->location);
     /* Every referenced file is old: age must not save an orphan nor doom a
@@ -316,16 +266,16 @@ TEST(clean_deletes_old_orphans_only) {
     floe_table *again = floe_table_load(e.c, "ns", "t", &err);
     CHECK(again != NULL);
     if (again) {
-        sums after = scan_sums(again);
+        fixture_sums after = fixture_scan_sums(again);
         CHECK_EQ_INT(after.rows, before.rows);
         CHECK_EQ_INT(after.ids, before.ids);
         CHECK_EQ_INT(after.rows, 90);
         floe_table_free(again);
     }
-    CHECK_EQ_INT(scan_sums(t2).rows, 5);
+    CHECK_EQ_INT(fixture_scan_sums(t2).rows, 5);
     floe_table_free(t);
     floe_table_free(t2);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* Files of expired snapshots that expiry leaves (its cleanup turned off)
@@ -333,7 +283,7 @@ TEST(clean_deletes_old_orphans_only) {
  * every remaining snapshot's lists are still there. */
 TEST(clean_after_expiry_without_cleanup) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "maint", 0)) return;
     floe_table *t = make_table(&e, "t", 0, NULL);
     for (int i = 0; i < 5; i++) append_rows(t, i * 10, 10, NULL);
     floe_expire_opts xo;
@@ -358,13 +308,13 @@ TEST(clean_after_expiry_without_cleanup) {
     CHECK(again != NULL);
     if (again) {
         const floe_ice_metadata *m = floe_table_meta(again);
-        for (int i = 0; i < m->nmetadata_log; i++) CHECK(exists(m->metadata_log[i].file));
-        for (int i = 0; i < m->nsnapshots; i++) CHECK(exists(m->snapshots[i].manifest_list));
-        CHECK_EQ_INT(scan_sums(again).rows, 50);
+        for (int i = 0; i < m->nmetadata_log; i++) CHECK(fixture_exists(m->metadata_log[i].file));
+        for (int i = 0; i < m->nsnapshots; i++) CHECK(fixture_exists(m->snapshots[i].manifest_list));
+        CHECK_EQ_INT(fixture_scan_sums(again).rows, 50);
         floe_table_free(again);
     }
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- rewrite manifests ------------------------------------------------------------- */
@@ -440,7 +390,7 @@ static void check_same_entries(const entry_id *a, int na, const entry_id *b, int
 
 TEST(rewrite_regroups_by_partition) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "maint", 0)) return;
     floe_table *t = make_table(&e, "t", 1, NULL);
     for (int i = 0; i < 12; i++) append_rows(t, i * 9, 9, NULL);
     snap_view v;
@@ -468,7 +418,7 @@ TEST(rewrite_regroups_by_partition) {
     int nbefore;
     entry_id *before = entry_ids(t, &nbefore);
     CHECK_EQ_INT(nbefore, 36);
-    sums s0 = scan_sums(t);
+    fixture_sums s0 = fixture_scan_sums(t);
     const floe_ice_snapshot *parent = floe_ice_metadata_current(floe_table_meta(t));
     int64_t parent_id = parent->snapshot_id;
     int64_t parent_records = floe_props_get_int(&parent->summary, "total-records", -1);
@@ -495,7 +445,7 @@ TEST(rewrite_regroups_by_partition) {
     check_same_entries(before, nbefore, after, nafter);
     entry_ids_free(after, nafter);
     check_clustered(t);
-    sums s1 = scan_sums(t);
+    fixture_sums s1 = fixture_scan_sums(t);
     CHECK_EQ_INT(s1.rows, s0.rows);
     CHECK_EQ_INT(s1.ids, s0.ids);
     CHECK_EQ_INT(s1.rows, 108);
@@ -519,10 +469,10 @@ TEST(rewrite_regroups_by_partition) {
     after = entry_ids(t, &nafter);
     check_same_entries(before, nbefore, after, nafter);
     entry_ids_free(after, nafter);
-    CHECK_EQ_INT(scan_sums(t).ids, s0.ids);
+    CHECK_EQ_INT(fixture_scan_sums(t).ids, s0.ids);
     entry_ids_free(before, nbefore);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* A catalog whose first commit lets `race` run first (another writer's
@@ -587,7 +537,7 @@ static floe_table *racing_table(env *e, racing *rc, void (*race)(racing *)) {
 
 TEST(rewrite_rebases_onto_a_concurrent_append) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "maint", 0)) return;
     floe_table *t0 = make_table(&e, "t", 1, NULL);
     for (int i = 0; i < 6; i++) append_rows(t0, i * 9, 9, NULL);
     floe_table_free(t0);
@@ -610,7 +560,7 @@ TEST(rewrite_rebases_onto_a_concurrent_append) {
     CHECK(p != NULL && strcmp(floe_props_get(&p->summary, "operation"), "append") == 0);
     CHECK_EQ_INT(floe_props_get_int(&s->summary, "manifests-kept", -1), 1);
     CHECK_EQ_INT(floe_props_get_int(&s->summary, "total-records", -1), 60);
-    sums sm = scan_sums(t);
+    fixture_sums sm = fixture_scan_sums(t);
     CHECK_EQ_INT(sm.rows, 60);
     CHECK_EQ_INT(sm.ids, 53 * 54 / 2 + (1000 + 1005) * 6 / 2);
     /* only the winning attempt's manifest list is left */
@@ -626,12 +576,12 @@ TEST(rewrite_rebases_onto_a_concurrent_append) {
     }
     CHECK_EQ_INT(lists, 1);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(rewrite_replans_after_a_concurrent_rewrite) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "maint", 0)) return;
     floe_table *t0 = make_table(&e, "t", 1, NULL);
     for (int i = 0; i < 5; i++) append_rows(t0, i * 9, 9, NULL);
     floe_table_free(t0);
@@ -651,12 +601,12 @@ TEST(rewrite_replans_after_a_concurrent_rewrite) {
     CHECK_EQ_INT(r.manifests_after, 1);
     const floe_ice_metadata *m = floe_table_meta(t);
     CHECK_EQ_INT(m->nsnapshots, 6);
-    CHECK_EQ_INT(scan_sums(t).rows, 45);
+    CHECK_EQ_INT(fixture_scan_sums(t).rows, 45);
     /* our abandoned manifests and list are deleted: the other rewrite added
      * one manifest, one list and one metadata file */
     CHECK_EQ_INT(count_files(mdir), files_before_race + 3);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- health ------------------------------------------------------------------------ */
@@ -673,7 +623,7 @@ static int cmp_i64(const void *a, const void *b) {
 
 TEST(health_numbers_are_exact) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "maint", 0)) return;
     const char *kv[] = {"write.target-file-size-bytes", "1000000", NULL};
     floe_table *t = make_table(&e, "t", 1, kv);
     /* c0: 10 files; c1: 2 files; every file far below 750000 bytes */
@@ -782,12 +732,12 @@ TEST(health_numbers_are_exact) {
     CHECK_EQ_INT(hl.data_files, 12);
     floe_table_health_free(&hl);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(health_of_an_empty_table) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "maint", 0)) return;
     floe_table *t = make_table(&e, "t", 0, NULL);
     floe_catalog_handle h = {e.c};
     floe_table_health hl;
@@ -806,7 +756,7 @@ TEST(health_of_an_empty_table) {
     CHECK_OK(floe_rewrite_manifests(&h, "ns.t", &r, &err), &err);
     CHECK_EQ_INT(r.snapshots, 0);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST_MAIN(T(clean_deletes_old_orphans_only), T(clean_after_expiry_without_cleanup),

@@ -5,7 +5,8 @@
  * command line cannot reach — commit_transaction (present when advertised,
  * NULL when not), vended config in floe_table_state.config, HEAD for table
  * existence, namespace property updates, error codes and messages, paged
- * listings.  rest_client.sh covers the commands, faults and auth.
+ * listings, stage-create and the assert-create commit that ends it (also
+ * against the SQL catalog, which must mean the same by the flag).  rest_client.sh covers the commands, faults and auth.
  */
 #include <signal.h>
 #include <sys/stat.h>
@@ -76,7 +77,7 @@ static floe_ice_schema *schema(void) {
 
 static int create(floe_catalog *c, const char *ns, const char *name, floe_table_state *out, floe_err *err) {
     floe_ice_schema *s = schema();
-    floe_table_create req = {s, NULL, NULL, NULL, NULL};
+    floe_table_create req = {s, NULL, NULL, NULL, NULL, 0};
     int rc = c->create_table(c, ns, name, &req, out, err);
     floe_ice_schema_free(s);
     return rc;
@@ -184,6 +185,112 @@ TEST(tables_and_transactions) {
     fake_stop(&f);
 }
 
+/* stage-create and its create transaction through the catalog interface:
+ * the staged table is invisible until the assert-create commit, which
+ * brings it in whole (uuid, schema and properties of the staged metadata
+ * plus the transaction's own update).  The same for any catalog. */
+static void check_stage(floe_catalog *c) {
+    floe_err err = {0};
+    CHECK_OK(c->create_namespace(c, "st", NULL, &err), &err);
+    floe_ice_schema *s = schema();
+    floe_props props;
+    floe_props_init(&props);
+    floe_props_set(&props, "p", "1");
+    floe_table_create req = {.schema = s, .props = &props, .stage = 1};
+    floe_table_state staged = {0}, st = {0};
+    CHECK_OK(c->create_table(c, "st", "t", &req, &staged, &err), &err);
+    CHECK(staged.metadata != NULL && staged.metadata_location == NULL);
+    if (!staged.metadata) goto out;
+    CHECK_EQ_STR(floe_props_get(&staged.metadata->properties, "p"), "1");
+    /* nothing committed: not loadable, not listed, and staging again is fine */
+    CHECK(c->load_table(c, "st", "t", &st, &err) == -1 && err.code == FLOE_ENOTFOUND);
+    char **names = NULL;
+    int n = -1;
+    CHECK_OK(c->list_tables(c, "st", &names, &n, &err), &err);
+    CHECK_EQ_INT(n, 0);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    floe_table_state again = {0};
+    CHECK_OK(c->create_table(c, "st", "t", &req, &again, &err), &err);
+    floe_table_state_free(&again);
+    CHECK(c->create_table(c, "nons", "t", &req, NULL, &err) == -1 && err.code == FLOE_ENOTFOUND);
+
+    /* the create transaction, with one more update of its own */
+    floe_ice_update more = {.kind = FLOE_UPD_SET_PROPERTIES};
+    floe_props_init(&more.props);
+    floe_props_set(&more.props, "extra", "in-tx");
+    CHECK_OK(floe_catalog_commit_create(c, "st", "t", staged.metadata, &more, 1, &st, &err), &err);
+    if (st.metadata) {
+        CHECK(st.metadata_location != NULL);
+        CHECK_EQ_STR(st.metadata->table_uuid, staged.metadata->table_uuid);
+        CHECK_EQ_STR(st.metadata->location, staged.metadata->location);
+        CHECK_EQ_INT(st.metadata->last_column_id, staged.metadata->last_column_id);
+        CHECK_EQ_STR(floe_props_get(&st.metadata->properties, "p"), "1");
+        CHECK_EQ_STR(floe_props_get(&st.metadata->properties, "extra"), "in-tx");
+        CHECK(floe_ice_metadata_schema(st.metadata) != NULL &&
+              floe_ice_metadata_schema(st.metadata)->highest_field_id == 2);
+    }
+    floe_table_state_free(&st);
+    CHECK_OK(c->load_table(c, "st", "t", &st, &err), &err);
+    if (st.metadata) CHECK_EQ_STR(st.metadata->table_uuid, staged.metadata->table_uuid);
+    floe_table_state_free(&st);
+    CHECK_OK(c->list_tables(c, "st", &names, &n, &err), &err);
+    CHECK_EQ_INT(n, 1);
+    for (int i = 0; i < n; i++) free(names[i]);
+    free(names);
+    /* now the name is taken: staging is refused, a second create conflicts */
+    CHECK(c->create_table(c, "st", "t", &req, NULL, &err) == -1 && err.code == FLOE_EEXISTS);
+    CHECK(floe_catalog_commit_create(c, "st", "t", staged.metadata, NULL, 0, NULL, &err) == -1 &&
+          err.code == FLOE_ECONFLICT);
+    floe_ice_update_free(&more);
+out:
+    floe_table_state_free(&staged);
+    floe_props_free(&props);
+    floe_ice_schema_free(s);
+}
+
+/* Whether the fake's request log holds `needle`. */
+static int log_has(const char *path, const char *needle) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char line[16384];
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) found = strstr(line, needle) != NULL;
+    fclose(f);
+    return found;
+}
+
+TEST(stage_create) {
+    fake f;
+    char log[300];
+    snprintf(log, sizeof log, "/tmp/floe-rest-unit-log.%d", (int)getpid());
+    unlink(log);
+    const char *extra[] = {"--log", log, NULL};
+    CHECK(fake_start(&f, extra) == 0);
+    floe_err err = {0};
+    floe_catalog *c = floe_catalog_open(f.url, NULL, NULL, &err);
+    CHECK(c != NULL);
+    if (c) check_stage(c);
+    floe_catalog_free(c);
+    /* what went over the wire: Java's stage-create and create transaction */
+    CHECK(log_has(log, "\"stage-create\": true"));
+    CHECK(log_has(log, "{\"type\": \"assert-create\"}"));
+    CHECK(log_has(log, "\"action\": \"add-schema\""));
+    CHECK(log_has(log, "\"action\": \"set-default-sort-order\""));
+    unlink(log);
+    fake_stop(&f);
+
+    /* the SQL catalog means the same by the flag */
+    char dir[] = "/tmp/floe-stage-sql.XXXXXX", uri[128];
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(uri, sizeof uri, "sqlite:%s/catalog.db", dir);
+    c = floe_catalog_open(uri, dir, NULL, &err);
+    CHECK(c != NULL);
+    if (c) check_stage(c);
+    floe_catalog_free(c);
+    test_rmtree(dir);
+}
+
 TEST(namespaces) {
     fake f;
     const char *extra[] = {"--prefix", "cat/one", NULL};
@@ -270,4 +377,4 @@ TEST(open_errors_hide_secrets) {
     CHECK(c == NULL && err.code == FLOE_EIO);
 }
 
-TEST_MAIN(T(tables_and_transactions), T(namespaces), T(no_transaction_endpoint), T(open_errors_hide_secrets))
+TEST_MAIN(T(tables_and_transactions), T(stage_create), T(namespaces), T(no_transaction_endpoint), T(open_errors_hide_secrets))

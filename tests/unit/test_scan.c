@@ -15,6 +15,7 @@
 #include "table/append.h"
 #include "table/datafile_writer.h"
 #include "table/scan.h"
+#include "table_fixture.h"
 #include "test.h"
 #include "util/text.h"
 
@@ -188,30 +189,7 @@ TEST(peek_skip_index) {
 
 /* ---- tables ---------------------------------------------------------------------- */
 
-typedef struct env {
-    char dir[64];
-    char wh[96];
-    char uri[128];
-    floe_catalog_handle h;
-} env;
-
-static int env_init(env *e) {
-    snprintf(e->dir, sizeof e->dir, "/tmp/floe-scan-XXXXXX");
-    if (!mkdtemp(e->dir)) abort();
-    snprintf(e->wh, sizeof e->wh, "%s/warehouse", e->dir);
-    snprintf(e->uri, sizeof e->uri, "sqlite:%s/catalog.db", e->dir);
-    floe_err err = {0};
-    e->h.catalog = floe_catalog_open(e->uri, e->wh, NULL, &err);
-    if (!e->h.catalog) fprintf(stderr, "  opening %s: %s\n", e->uri, err.msg);
-    CHECK(e->h.catalog != NULL);
-    if (e->h.catalog) CHECK_OK(e->h.catalog->create_namespace(e->h.catalog, "ns", NULL, &err), &err);
-    return e->h.catalog ? 0 : -1;
-}
-
-static void env_free(env *e) {
-    floe_catalog_free(e->h.catalog);
-    test_rmtree(e->dir);
-}
+typedef fixture_env env;
 
 static const char SCHEMA[] =
     "{\"type\":\"struct\",\"fields\":["
@@ -230,7 +208,7 @@ static floe_table *make_table_props(env *e, const char *name, const char *terms,
     floe_ice_partition_spec spec;
     memset(&spec, 0, sizeof spec);
     if (terms) CHECK_OK(floe_ice_spec_parse_terms(terms, s, 0, 999, &spec, &err), &err);
-    floe_table_create req = {s, terms ? &spec : NULL, NULL, NULL, props};
+    floe_table_create req = {s, terms ? &spec : NULL, NULL, NULL, props, 0};
     floe_table_state st;
     memset(&st, 0, sizeof st);
     int rc = e->h.catalog->create_table(e->h.catalog, "ns", name, &req, &st, &err);
@@ -247,9 +225,9 @@ static floe_table *make_table(env *e, const char *name, const char *terms) {
 /* A fresh catalog with table ns.<name>; NULL (everything released) when
  * that fails. */
 static floe_table *setup(env *e, const char *name, const char *terms) {
-    if (env_init(e)) return NULL;
+    if (fixture_env_init(e, "scan", 1)) return NULL;
     floe_table *t = make_table(e, name, terms);
-    if (!t) env_free(e);
+    if (!t) fixture_env_free(e);
     return t;
 }
 
@@ -280,24 +258,14 @@ static int64_t append_lines(floe_table *t, const char *const *lines, int n, char
     return s ? s->snapshot_id : -1;
 }
 
-/* Collects rows, one per line, sorted (files are read in manifest order). */
-static int collect(void *ctx, const char *json, size_t len, floe_err *err) {
-    floe_buf *b = ctx;
-    (void)err;
-    floe_buf_append(b, json, len);
-    floe_buf_putc(b, '\n');
-    return 0;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
+/* Sorts b's lines: files are read in manifest order, rows compare as a set. */
 static void sort_lines(floe_buf *b) {
     if (b->len == 0) return;
     char *text = floe_xstrndup((const char *)b->data, b->len);
     char *lines[512];
     int n = 0;
     for (char *s = strtok(text, "\n"); s && n < 512; s = strtok(NULL, "\n")) lines[n++] = s;
-    qsort(lines, (size_t)n, sizeof *lines, cmp_str);
+    qsort(lines, (size_t)n, sizeof *lines, fixture_cmp_str);
     b->len = 0;
     for (int i = 0; i < n; i++) {
         floe_buf_puts(b, lines[i]);
@@ -313,7 +281,7 @@ static const char *scan(env *e, const char *table, const floe_scan_opts *o, floe
     out.len = 0;
     floe_scan_opts none;
     memset(&none, 0, sizeof none);
-    if (floe_table_scan(&e->h, table, o ? o : &none, collect, &out, res, &err)) {
+    if (floe_table_scan(&e->h, table, o ? o : &none, fixture_collect, &out, res, &err)) {
         out.len = 0;
         floe_buf_printf(&out, "error: %s", err.msg);
     } else {
@@ -412,7 +380,7 @@ TEST(scan_partitioned) {
     scan(&e, "ns.ev", &o, &res);
     CHECK_EQ_INT(res.rows, 2);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(scan_time_travel) {
@@ -469,7 +437,7 @@ TEST(scan_time_travel) {
     CHECK_EQ_STR(scan(&e, "ns.tt", &o, &res), "error: --snapshot: table ns.tt has no snapshot 12345");
     floe_buf_free(&iso);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(scan_errors) {
@@ -492,7 +460,7 @@ TEST(scan_errors) {
     CHECK_EQ_STR(scan(&e, "nodot", NULL, NULL), "error: table name 'nodot': expected NAMESPACE.TABLE");
     /* A callback's failure and stop. */
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 static int fail_second(void *ctx, const char *json, size_t len, floe_err *err) {
@@ -529,12 +497,12 @@ TEST(scan_callback) {
     CHECK_EQ_INT(n, 1);
     CHECK_EQ_INT(res.rows, 1);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(scan_row_groups) {
     env e;
-    if (env_init(&e)) return;
+    if (fixture_env_init(&e, "scan", 1)) return;
     /* One row group per row: the filter's column statistics skip groups. */
     floe_props props;
     floe_props_init(&props);
@@ -542,7 +510,7 @@ TEST(scan_row_groups) {
     floe_table *t = make_table_props(&e, "rg", NULL, &props);
     floe_props_free(&props);
     if (!t) {
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     char lines[40][64];
@@ -566,30 +534,10 @@ TEST(scan_row_groups) {
     scan_where(&e, "ns.rg", "ts IS NOT NULL OR score > 1", &res);
     CHECK_EQ_INT(res.rows_read, 0);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- schema evolution ----------------------------------------------------------------- */
-
-/* Commits a new current schema (JSON) to t. */
-static void evolve(floe_table *t, const char *json, int32_t last_column_id) {
-    floe_err err = {0};
-    floe_ice_update upd[2];
-    memset(upd, 0, sizeof upd);
-    upd[0].kind = FLOE_UPD_ADD_SCHEMA;
-    upd[0].schema = floe_ice_schema_parse(json, strlen(json), &err);
-    CHECK(upd[0].schema != NULL);
-    upd[0].last_column_id = last_column_id;
-    upd[1].kind = FLOE_UPD_SET_CURRENT_SCHEMA;
-    upd[1].id = -1;
-    floe_table_commit tc = {t->ns, t->name, NULL, 0, upd, 2};
-    floe_table_state st;
-    memset(&st, 0, sizeof st);
-    CHECK_OK(t->catalog->commit_table(t->catalog, &tc, &st, &err), &err);
-    floe_table_set_state(t, &st);
-    floe_ice_update_free(&upd[0]);
-    floe_ice_update_free(&upd[1]);
-}
 
 TEST(scan_by_field_id) {
     env e;
@@ -598,7 +546,7 @@ TEST(scan_by_field_id) {
     append_lines(t, EVENTS_1, 3, NULL, NULL);
     /* Rename name -> label and info.city -> town, move score first, drop
      * ts, add "extra": old files keep their names; rows follow the table. */
-    evolve(t,
+    fixture_evolve(t,
            "{\"type\":\"struct\",\"schema-id\":1,\"fields\":["
            "{\"id\":4,\"name\":\"score\",\"required\":false,\"type\":\"double\"},"
            "{\"id\":1,\"name\":\"id\",\"required\":false,\"type\":\"long\"},"
@@ -636,117 +584,10 @@ TEST(scan_by_field_id) {
     CHECK_EQ_STR(scan(&e, "ns.ev2", &o, &res), "{\"info\":{\"town\":\"Nice\"},\"extra\":7}\n"
                                                 "{\"info\":{\"town\":\"Paris\"},\"extra\":null}\n");
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 /* ---- deletes ----------------------------------------------------------------------------- */
-
-/* Writes a Parquet delete file at <location>/data/<name>: position deletes
- * (paths[i], pos[i]) or, when paths is NULL, equality deletes of ids. */
-static void write_delete_file(floe_table *t, const char *name, const char *const *paths, const int64_t *vals, int n,
-                              floe_ice_data_file *out) {
-    floe_err err = {0};
-    const floe_ice_metadata *m = floe_table_meta(t);
-    char uri[512];
-    snprintf(uri, sizeof uri, "%s/data/%s", m->location, name);
-    floe_pq_schema *s = floe_pq_schema_new("table");
-    if (paths) {
-        floe_pq_node *p = floe_pq_node_leaf(s->root, "file_path", FLOE_PQ_REQUIRED, FLOE_PQ_BYTE_ARRAY, 2147483546);
-        p->logical.kind = FLOE_PQ_LT_STRING;
-        p->converted = FLOE_PQ_CT_UTF8;
-        floe_pq_node_leaf(s->root, "pos", FLOE_PQ_REQUIRED, FLOE_PQ_INT64, 2147483545);
-    } else {
-        floe_pq_node_leaf(s->root, "id", FLOE_PQ_OPTIONAL, FLOE_PQ_INT64, 1);
-    }
-    CHECK_OK(floe_pq_schema_finish(s, &err), &err);
-    floe_pq_writer *w = floe_pq_writer_open_file(s, NULL, floe_uri_local_path(uri), &err);
-    CHECK(w != NULL);
-    for (int i = 0; w && i < n; i++) {
-        if (paths) {
-            floe_pq_write_bytes(w, 0, paths[i], (uint32_t)strlen(paths[i]), 0);
-            floe_pq_write_i64(w, 1, vals[i], 0);
-        } else {
-            floe_pq_write_i64(w, 0, vals[i], 0);
-        }
-        CHECK_OK(floe_pq_writer_end_row(w, &err), &err);
-    }
-    if (w) CHECK_OK(floe_pq_writer_close(w, &err), &err);
-    memset(out, 0, sizeof *out);
-    out->content = paths ? FLOE_ICE_CONTENT_POSITION_DELETES : FLOE_ICE_CONTENT_EQUALITY_DELETES;
-    out->file_path = floe_xstrdup(uri);
-    out->file_format = floe_xstrdup("PARQUET");
-    out->record_count = n;
-    out->file_size_in_bytes = w ? floe_pq_writer_bytes(w) : 0;
-    out->spec_id = floe_ice_metadata_spec(m)->spec_id;
-    out->partition = floe_xcalloc(1, sizeof *out->partition);
-    if (!paths) {
-        out->equality_ids = floe_xcalloc(1, sizeof *out->equality_ids);
-        out->equality_ids[0] = 1;
-        out->nequality_ids = 1;
-    }
-    floe_pq_writer_free(w);
-    floe_pq_schema_free(s);
-}
-
-/* Commits a snapshot adding one delete manifest with `files`. */
-static void commit_deletes(floe_table *t, floe_ice_data_file *files, int n) {
-    floe_err err = {0};
-    const floe_ice_metadata *m = floe_table_meta(t);
-    const floe_ice_snapshot *parent = floe_ice_metadata_current(m);
-    int64_t id = 900000 + m->nsnapshots, seq = m->last_sequence_number + 1;
-    floe_ice_manifest_entry *es = floe_xcalloc((size_t)n, sizeof *es);
-    for (int i = 0; i < n; i++) {
-        es[i].status = FLOE_ICE_STATUS_ADDED;
-        es[i].file = files[i];
-    }
-    floe_buf mbuf, lbuf;
-    floe_buf_init(&mbuf);
-    floe_buf_init(&lbuf);
-    floe_ice_manifest_file *mfs = NULL;
-    int nm = 0;
-    CHECK_OK(floe_table_manifests(t, parent, &mfs, &nm, &err), &err);
-    mfs = floe_xrealloc(mfs, sizeof *mfs * (size_t)(nm + 1));
-    memmove(mfs + 1, mfs, sizeof *mfs * (size_t)nm);
-    nm++;
-    CHECK_OK(floe_ice_manifest_write(m, floe_ice_metadata_spec(m), FLOE_ICE_MANIFEST_DELETES, id, es, n, &mbuf, &mfs[0],
-                                     &err),
-             &err);
-    char path[512], list[512];
-    snprintf(path, sizeof path, "%s/metadata/deletes-%lld.avro", m->location, (long long)id);
-    snprintf(list, sizeof list, "%s/metadata/snap-%lld.avro", m->location, (long long)id);
-    mfs[0].manifest_path = floe_xstrdup(path);
-    CHECK_OK(t->io->write(t->io, path, mbuf.data, mbuf.len, 1, &err), &err);
-    CHECK_OK(floe_ice_manifest_list_write(m->format_version, id, 1, parent->snapshot_id, seq, mfs, nm, &lbuf, &err),
-             &err);
-    CHECK_OK(t->io->write(t->io, list, lbuf.data, lbuf.len, 1, &err), &err);
-    floe_ice_update upd[2];
-    memset(upd, 0, sizeof upd);
-    upd[0].kind = FLOE_UPD_ADD_SNAPSHOT;
-    upd[0].snapshot.snapshot_id = id;
-    upd[0].snapshot.has_parent = 1;
-    upd[0].snapshot.parent_id = parent->snapshot_id;
-    upd[0].snapshot.sequence_number = seq;
-    upd[0].snapshot.timestamp_ms = m->last_updated_ms + 1;
-    upd[0].snapshot.manifest_list = floe_xstrdup(list);
-    floe_props_init(&upd[0].snapshot.summary);
-    floe_props_set(&upd[0].snapshot.summary, "operation", "delete");
-    upd[1].kind = FLOE_UPD_SET_SNAPSHOT_REF;
-    upd[1].ref.name = floe_xstrdup("main");
-    upd[1].ref.snapshot_id = id;
-    upd[1].ref.min_snapshots_to_keep = upd[1].ref.max_snapshot_age_ms = upd[1].ref.max_ref_age_ms = -1;
-    floe_table_commit tc = {t->ns, t->name, NULL, 0, upd, 2};
-    floe_table_state st;
-    memset(&st, 0, sizeof st);
-    CHECK_OK(t->catalog->commit_table(t->catalog, &tc, &st, &err), &err);
-    floe_table_set_state(t, &st);
-    floe_ice_update_free(&upd[0]);
-    floe_ice_update_free(&upd[1]);
-    free(es);
-    floe_table_manifests_free(mfs, nm);
-    floe_buf_free(&mbuf);
-    floe_buf_free(&lbuf);
-    usleep(3000);
-}
 
 TEST(scan_deletes) {
     env e;
@@ -761,7 +602,7 @@ TEST(scan_deletes) {
     CHECK_EQ_INT(npaths, 2);
     if (npaths != 2) {
         floe_table_free(t);
-        env_free(&e);
+        fixture_env_free(&e);
         return;
     }
     /* Sequence number 3: positions 0 and 3 of A (ids 1, 4), 1 of B (id 6),
@@ -769,10 +610,10 @@ TEST(scan_deletes) {
     floe_ice_data_file d[2];
     const char *pp[] = {paths[0], paths[0], paths[1], "file:///elsewhere.parquet"};
     int64_t pos[] = {0, 3, 1, 0};
-    write_delete_file(t, "pos.parquet", pp, pos, 4, &d[0]);
+    fixture_write_delete_file(t, "pos.parquet", pp, pos, 4, NULL, &d[0]);
     int64_t five = 5;
-    write_delete_file(t, "eq.parquet", NULL, &five, 1, &d[1]);
-    commit_deletes(t, d, 2);
+    fixture_write_delete_file(t, "eq.parquet", NULL, &five, 1, NULL, &d[1]);
+    fixture_commit_deletes(t, d, 2);
     /* Sequence number 4: a newer id 5 is not deleted by the older delete. */
     const char *c[] = {"{\"id\":5}", "{\"id\":9}"};
     append_lines(t, c, 2, &paths, &npaths);
@@ -816,7 +657,7 @@ TEST(scan_deletes) {
     floe_ice_data_file_free(&d[0]);
     floe_ice_data_file_free(&d[1]);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST(scan_delete_partition_scope) {
@@ -828,11 +669,11 @@ TEST(scan_delete_partition_scope) {
     /* An equality delete of id 1 in partition name=x only. */
     floe_ice_data_file d;
     int64_t one = 1;
-    write_delete_file(t, "eqx.parquet", NULL, &one, 1, &d);
+    fixture_write_delete_file(t, "eqx.parquet", NULL, &one, 1, NULL, &d);
     d.npartition = 1;
     d.partition[0].p = (const uint8_t *)floe_xstrdup("x");
     d.partition[0].n = 1;
-    commit_deletes(t, &d, 1);
+    fixture_commit_deletes(t, &d, 1);
     floe_scan_opts o;
     memset(&o, 0, sizeof o);
     const char *cols[] = {"name"};
@@ -841,7 +682,7 @@ TEST(scan_delete_partition_scope) {
     CHECK_EQ_STR(scan(&e, "ns.pdel", &o, NULL), "{\"name\":\"y\"}\n");
     floe_ice_data_file_free(&d);
     floe_table_free(t);
-    env_free(&e);
+    fixture_env_free(&e);
 }
 
 TEST_MAIN(T(shaped_rows), T(peek_skip_index), T(scan_partitioned), T(scan_time_travel), T(scan_errors), T(scan_callback),

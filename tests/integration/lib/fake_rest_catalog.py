@@ -168,8 +168,22 @@ def check_requirements(md, reqs):
             raise Fail(400, "BadRequestException", f"unknown requirement type {t!r}")
 
 
+def empty_metadata(upds):
+    # What a create transaction (assert-create) builds on, as Java's
+    # TableMetadata.buildFromEmpty: the updates fill in the rest.
+    fv = next((u["format-version"] for u in upds if u.get("action") == "upgrade-format-version"), 2)
+    return {
+        "format-version": fv, "table-uuid": str(uuid.uuid4()), "location": None,
+        "last-sequence-number": 0, "last-updated-ms": now_ms(), "last-column-id": 0,
+        "current-schema-id": -1, "schemas": [], "default-spec-id": -1, "partition-specs": [],
+        "last-partition-id": 999, "default-sort-order-id": -1, "sort-orders": [], "properties": {},
+        "current-snapshot-id": -1, "refs": {}, "snapshots": [], "snapshot-log": [], "metadata-log": [],
+    }
+
+
 def apply_updates(md, upds):
-    md = json.loads(json.dumps(md))
+    created = md is None
+    md = empty_metadata(upds) if created else json.loads(json.dumps(md))
     last = {"schema": None, "spec": None, "order": None}
     for u in upds:
         a = u.get("action")
@@ -189,7 +203,7 @@ def apply_updates(md, upds):
             md["current-schema-id"] = last["schema"] if sid == -1 else sid
         elif a == "add-spec":
             s = dict(u["spec"])
-            s["spec-id"] = max(x["spec-id"] for x in md["partition-specs"]) + 1
+            s["spec-id"] = max([x["spec-id"] for x in md["partition-specs"]], default=-1) + 1
             md["partition-specs"].append(s)
             md["last-partition-id"] = max([md["last-partition-id"]] + [f["field-id"] for f in s["fields"]])
             last["spec"] = s["spec-id"]
@@ -198,7 +212,7 @@ def apply_updates(md, upds):
             md["default-spec-id"] = last["spec"] if sid == -1 else sid
         elif a == "add-sort-order":
             o = dict(u["sort-order"])
-            o["order-id"] = max(x["order-id"] for x in md["sort-orders"]) + 1
+            o["order-id"] = (max([x["order-id"] for x in md["sort-orders"]], default=0) + 1) if o.get("fields") else 0
             md["sort-orders"].append(o)
             last["order"] = o["order-id"]
         elif a == "set-default-sort-order":
@@ -238,6 +252,8 @@ def apply_updates(md, upds):
         else:
             raise Fail(400, "BadRequestException", f"unknown update action {a!r}")
     md["last-updated-ms"] = now_ms()
+    if created and (not md["location"] or not md["schemas"] or not md["partition-specs"] or not md["sort-orders"]):
+        raise Fail(400, "BadRequestException", "create transaction: the updates leave the table incomplete")
     return md
 
 

@@ -35,20 +35,10 @@ kafka_cleanup() {
     fi
 }
 trap kafka_cleanup EXIT
+# A timeout's SIGTERM ends the script through its EXIT trap too.
+trap 'exit 143' TERM INT
 
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1: $2"; }
-check() { # check NAME STATUS REASON
-    if [ "$2" -eq 0 ]; then ok "$1"; else not_ok "$1" "$3"; fi
-}
-note() { echo "# $*"; }
-finish() {
-    echo "$PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
-    exit
-}
+. "$ROOT/tests/integration/lib/report.sh"
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # require: floe with `run`, mock-kafka, kcat, node; else one failure.
@@ -136,7 +126,9 @@ write_config() {
 start_floe() {
     local name=$1
     shift
-    "$FLOE" run "$@" >"$T/$name.out" 2>"$T/$name.log" </dev/null &
+    # The log exists before the process does, for whoever reads it at once.
+    : >"$T/$name.log"
+    "$FLOE" run "$@" >"$T/$name.out" 2>>"$T/$name.log" </dev/null &
     FPID=$!
     KPIDS+=("$FPID")
 }

@@ -1,6 +1,6 @@
-// rest_streaming.mjs — the DuckDB check of tests/integration/rest_streaming.sh:
+// rest_streaming_duck.mjs — the DuckDB check of tests/integration/rest_streaming.sh:
 //
-//   node rest_streaming.mjs duck LIST FIRST N LABEL
+//   node lib/rest_streaming_duck.mjs duck LIST FIRST N LABEL
 //
 // LIST has one line per data file, "LOCAL_PATH RECORD_COUNT" (the files a
 // table listed, downloaded from S3).  DuckDB reads them all: the rows must
@@ -8,8 +8,8 @@
 // the record count the table's manifest lists for it.  Prints `ok`/`not ok`
 // lines and ends with `N passed, N failed`.
 import fs from 'node:fs'
-import { duckJson, lit } from './lib/duck.mjs'
-import { check, notOk, finish } from './lib/tap.mjs'
+import { duckJson, lit } from './duck.mjs'
+import { check, notOk, finish } from './tap.mjs'
 
 const [cmd, listFile, firstArg, nArg, label] = process.argv.slice(2)
 if (cmd !== 'duck') throw new Error(`unknown command ${cmd}`)
