@@ -41,10 +41,12 @@
  * commits them with the next cycle (its entries stay behind, so a crash
  * meanwhile re-reads what it holds: rule 1).  Anything the process cannot
  * resolve (a commit whose outcome stays unknown, partitions lost to the
- * group, fencing, a failed commit while partitions are revoked) RESETS
- * it: uncommitted files are dropped, the consumer is recreated, and the
- * new assignment resumes from the tables.  Files written but never
- * committed are left for orphan cleanup.
+ * group, fencing, a failed commit while partitions are revoked, a file
+ * that could not be written) RESETS it: uncommitted work is dropped, the
+ * tables are reloaded, and every partition still assigned is sought back
+ * to the smallest offset the tables record (rule 1), without leaving the
+ * group.  Eight resets in a row without a commit stop the pipeline.  Files
+ * written but never committed are left for orphan cleanup.
  *
  * Dead letters.  A record that is not a JSON object, does not fit its
  * table's schema, is larger than floe.record.max-bytes, or names a table
@@ -821,7 +823,7 @@ static int cycle(floe_pipeline *p, floe_err *err) {
 
 /* ---- reset ------------------------------------------------------------------------------ */
 
-/* Drops everything uncommitted; the consumer is recreated by the loop. */
+/* Drops everything uncommitted (reset() then seeks the partitions back). */
 static void drop_uncommitted(floe_pipeline *p) {
     for (int i = 0; i < p->ntables; i++) {
         ptable *t = p->tables[i];
