@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             floe_buf_init(&a);
             floe_buf_init(&b);
             int r1 = floe_json_string_text(v, vl, &a), r2 = floe_json_string_text(v, vl, &b);
-            if (r1 != r2 || (r1 == 0 && (a.len != b.len || memcmp(a.data, b.data, a.len) != 0))) abort();
+            if (r1 != r2 || (r1 == 0 && (a.len != b.len || (a.len && memcmp(a.data, b.data, a.len) != 0)))) abort();
             floe_buf_free(&a);
             floe_buf_free(&b);
         }
