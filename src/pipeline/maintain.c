@@ -29,6 +29,7 @@
  * most of the time.  The same callback returns non-zero once a stop is
  * asked, which ends a compaction early; its committed groups stay.
  */
+#include "pipeline/logline.h"
 #include "pipeline/maintain.h"
 
 #include <errno.h>
@@ -95,47 +96,14 @@ static int stopping(floe_maintainer *mt) {
  * NULL; values that are integers stay numbers in JSON. */
 static void mlog(floe_maintainer *mt, int level, const char *event, ...) {
     if (!mt->o.log) return;
-    floe_buf b, ts;
+    floe_buf b;
     floe_buf_init(&b);
-    floe_buf_init(&ts);
-    floe_fmt_timestamp(floe_wall_ms() * 1000, 6, 1, &ts);
-    const char *lv = level <= 3 ? "error" : level == 4 ? "warn" : level <= 6 ? "info" : "debug";
-    if (mt->o.log_json) {
-        floe_buf_puts(&b, "{\"ts\":");
-        floe_json_escape(ts.data, ts.len, &b);
-        floe_buf_printf(&b, ",\"level\":\"%s\",\"event\":\"%s\"", lv, event);
-    } else {
-        floe_buf_printf(&b, "%s %-5s %s", floe_buf_cstr(&ts), lv, event);
-    }
     va_list ap;
     va_start(ap, event);
-    for (;;) {
-        const char *k = va_arg(ap, const char *);
-        if (!k) break;
-        const char *v = va_arg(ap, const char *);
-        if (!v) v = "";
-        if (mt->o.log_json) {
-            floe_buf_putc(&b, ',');
-            floe_json_escape((const uint8_t *)k, strlen(k), &b);
-            floe_buf_putc(&b, ':');
-            char *end;
-            errno = 0;
-            (void)strtoll(v, &end, 10);
-            if (*v && !*end && errno == 0 && (v[0] != '0' || !v[1]) && !(v[0] == '-' && v[1] == '0'))
-                floe_buf_puts(&b, v);
-            else
-                floe_json_escape((const uint8_t *)v, strlen(v), &b);
-        } else {
-            floe_buf_printf(&b, " %s=", k);
-            if (strpbrk(v, " \"=") || !*v) floe_json_escape((const uint8_t *)v, strlen(v), &b);
-            else floe_buf_puts(&b, v);
-        }
-    }
+    floe_logline_vformat(&b, mt->o.log_json, level, event, ap);
     va_end(ap);
-    if (mt->o.log_json) floe_buf_putc(&b, '}');
     mt->o.log(mt->o.log_ctx, level, floe_buf_cstr(&b));
     floe_buf_free(&b);
-    floe_buf_free(&ts);
 }
 
 static const char *num(int64_t v) {

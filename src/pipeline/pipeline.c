@@ -68,6 +68,7 @@
 
 #include "format/json/json_scan.h"
 #include "iceberg/metadata_internal.h"
+#include "pipeline/logline.h"
 #include "pipeline/config.h"
 #include "pipeline/kafka_source.h"
 #include "pipeline/maintain.h"
@@ -301,49 +302,12 @@ static void plog(floe_pipeline *p, int level, const char *event, ...) {
     if (!p->log) return;
     floe_buf b;
     floe_buf_init(&b);
-    int64_t now = floe_wall_ms();
-    floe_buf ts;
-    floe_buf_init(&ts);
-    floe_fmt_timestamp(now * 1000, 6, 1, &ts);
-    const char *lv = level <= 3 ? "error" : level == 4 ? "warn" : level <= 6 ? "info" : "debug";
-    int json = p->cfg && p->cfg->log_format == FLOE_LOG_JSON;
-    if (json) {
-        floe_buf_puts(&b, "{\"ts\":");
-        floe_json_escape(ts.data, ts.len, &b);
-        floe_buf_printf(&b, ",\"level\":\"%s\",\"event\":\"%s\"", lv, event);
-    } else {
-        floe_buf_printf(&b, "%s %-5s %s", floe_buf_cstr(&ts), lv, event);
-    }
     va_list ap;
     va_start(ap, event);
-    for (;;) {
-        const char *k = va_arg(ap, const char *);
-        if (!k) break;
-        const char *v = va_arg(ap, const char *);
-        if (!v) v = "";
-        if (json) {
-            floe_buf_putc(&b, ',');
-            floe_json_escape((const uint8_t *)k, strlen(k), &b);
-            floe_buf_putc(&b, ':');
-            char *end;
-            errno = 0;
-            (void)strtoll(v, &end, 10);
-            if (*v && !*end && errno == 0 && (v[0] != '0' || !v[1]) && !(v[0] == '-' && v[1] == '0'))
-                floe_buf_puts(&b, v);
-            else
-                floe_json_escape((const uint8_t *)v, strlen(v), &b);
-        } else {
-            int quote = strpbrk(v, " \"=") != NULL || !*v;
-            floe_buf_printf(&b, " %s=", k);
-            if (quote) floe_json_escape((const uint8_t *)v, strlen(v), &b);
-            else floe_buf_puts(&b, v);
-        }
-    }
+    floe_logline_vformat(&b, p->cfg && p->cfg->log_format == FLOE_LOG_JSON, level, event, ap);
     va_end(ap);
-    if (json) floe_buf_putc(&b, '}');
     p->log(p->log_ctx, level, floe_buf_cstr(&b));
     floe_buf_free(&b);
-    floe_buf_free(&ts);
 }
 
 /* Integers as strings for plog, from a small rotating pool. */
