@@ -67,6 +67,7 @@
 #include "catalog/catalog.h"
 #include "iceberg/metadata.h"
 #include "iceberg/schema.h"
+#include "util/net.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/mem.h"
@@ -1483,63 +1484,6 @@ static size_t no_unescape(void *cls, struct MHD_Connection *c, char *s) { return
 
 /* ---- start and stop -------------------------------------------------------------------- */
 
-static int split_listen(const char *addr, char *host, size_t hostcap, char *port, floe_err *err) {
-    const char *colon = strrchr(addr, ':');
-    const char *h = addr, *hend = colon;
-    if (colon && addr[0] == '[') {
-        h = addr + 1;
-        hend = colon > addr && colon[-1] == ']' ? colon - 1 : NULL;
-    }
-    const char *p = colon ? colon + 1 : "";
-    size_t plen = strlen(p);
-    int ok = hend && hend > h && (size_t)(hend - h) < hostcap && plen >= 1 && plen <= 5 &&
-             strspn(p, "0123456789") == plen && atoi(p) <= 65535;
-    if (!ok) return floe_err_set(err, FLOE_EINVAL, "listen address '%s' is not host:port or [ipv6]:port", addr);
-    memcpy(host, h, (size_t)(hend - h));
-    host[hend - h] = 0;
-    memcpy(port, p, plen + 1);
-    return 0;
-}
-
-static int bind_listen(const char *addr, const char *host, const char *port, int *bound_port, floe_err *err) {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0)
-        return floe_err_set(err, FLOE_EINVAL, "listen address %s: cannot resolve %s: %s", addr, host,
-                            gai_strerror(rc));
-    int fd = -1, saved = 0;
-    const char *step = "socket";
-    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) {
-            saved = errno;
-            step = "socket";
-            continue;
-        }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        step = bind(fd, a->ai_addr, a->ai_addrlen) != 0 ? "bind" : listen(fd, 128) != 0 ? "listen" : NULL;
-        if (step) {
-            saved = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0) return floe_err_set(err, FLOE_EIO, "listen address %s: %s failed: %s", addr, step, strerror(saved));
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-        saved = errno;
-        close(fd);
-        return floe_err_set(err, FLOE_EIO, "listen address %s: getsockname failed: %s", addr, strerror(saved));
-    }
-    *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
-    return fd;
-}
 
 /* "token:SECRET" / "oauth2:FILE" / "none". */
 static int parse_auth(floe_rest_server *s, const char *auth, floe_err *err) {
@@ -1717,9 +1661,9 @@ int floe_rest_server_start(const floe_rest_server_opts *o, floe_rest_server **ou
 
     const char *addr = o->listen && *o->listen ? o->listen : DEFAULT_LISTEN;
     char host[256], port[6];
-    if (split_listen(addr, host, sizeof host, port, err)) goto fail;
+    if (floe_listen_split("listen address", addr, host, sizeof host, port, err)) goto fail;
     s->host = floe_xstrdup(host);
-    int fd = bind_listen(addr, host, port, &s->port, err);
+    int fd = floe_listen_socket("listen address", addr, host, port, 128, &s->port, err);
     if (fd < 0) goto fail;
     /* libmicrohttpd owns fd from here, also when it fails to start. */
     s->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,

@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/net.h"
 #include "util/err.h"
 #include "util/mem.h"
 #include "util/text.h"
@@ -449,79 +450,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
     return respond(conn, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, TEXT, &body, NULL);
 }
 
-/* Splits "host:port" / "[v6]:port" into host and port text (0..65535). */
-static int split_listen(const char *addr, char *host, size_t hostcap, char *port, floe_err *err) {
-    const char *colon = strrchr(addr, ':');
-    const char *h = addr, *hend = colon;
-    if (colon && addr[0] == '[') {
-        h = addr + 1;
-        hend = colon > addr && colon[-1] == ']' ? colon - 1 : NULL;
-    }
-    const char *p = colon ? colon + 1 : "";
-    size_t plen = strlen(p);
-    int ok = hend && hend > h && (size_t)(hend - h) < hostcap && plen >= 1 && plen <= 5 &&
-             strspn(p, "0123456789") == plen && atoi(p) <= 65535;
-    if (!ok)
-        return floe_err_set(err, FLOE_EINVAL, "metrics listen address '%s' is not host:port or [ipv6]:port", addr);
-    memcpy(host, h, (size_t)(hend - h));
-    host[hend - h] = 0;
-    memcpy(port, p, plen + 1);
-    return 0;
-}
-
-/* A listening socket on the first address of host:port that binds; -1 with
- * err naming the address and the system's reason. */
-static int bind_listen(const char *addr, const char *host, const char *port, int *bound_port, floe_err *err) {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0)
-        return floe_err_set(err, FLOE_EINVAL, "metrics listen address %s: cannot resolve %s: %s", addr, host,
-                            gai_strerror(rc));
-    int fd = -1, saved = 0;
-    const char *step = "socket";
-    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
-        fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) {
-            saved = errno;
-            step = "socket";
-            continue;
-        }
-        int one = 1;
-        /* Lets a restart rebind while the old connections sit in TIME_WAIT;
-         * on Linux it does not allow two listeners on one port. */
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        step = bind(fd, a->ai_addr, a->ai_addrlen) != 0 ? "bind" : listen(fd, 64) != 0 ? "listen" : NULL;
-        if (step) {
-            saved = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd < 0)
-        return floe_err_set(err, FLOE_EIO, "metrics listen address %s: %s failed: %s", addr, step,
-                            strerror(saved));
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
-        saved = errno;
-        close(fd);
-        return floe_err_set(err, FLOE_EIO, "metrics listen address %s: getsockname failed: %s", addr,
-                            strerror(saved));
-    }
-    *bound_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                 : ((struct sockaddr_in *)&ss)->sin_port);
-    return fd;
-}
 
 int floe_metrics_server_start(floe_metrics *m, const char *addr, floe_metrics_server **out, floe_err *err) {
     char host[256], port[6];
-    if (split_listen(addr, host, sizeof host, port, err) != 0) return -1;
+    if (floe_listen_split("metrics listen address", addr, host, sizeof host, port, err) != 0) return -1;
     floe_metrics_server *s = floe_xcalloc(1, sizeof *s);
     s->m = m;
-    int fd = bind_listen(addr, host, port, &s->port, err);
+    int fd = floe_listen_socket("metrics listen address", addr, host, port, 64, &s->port, err);
     if (fd < 0) {
         free(s);
         return -1;
