@@ -36,7 +36,10 @@ typedef struct floe_pipeline_opts {
     floe_pipeline_log_fn log;    /* NULL: no logging */
     void *log_ctx;
     /* Stop (flushing and committing first) once no record has arrived for
-     * this long after the first one did; <= 0: run until floe_pipeline_stop. */
+     * this long after the first one did, and no rebalance is pending (the
+     * clock restarts when the group answers with an assignment, since
+     * partitions lost or moved may come back with records to read); <= 0:
+     * run until floe_pipeline_stop. */
     int64_t stop_when_idle_ms;
     /* Stop after this many records have been committed (or dead-lettered);
      * <= 0: no limit. */

@@ -34,6 +34,7 @@ static const char RUN_HELP[] =
     "  -o, --set KEY=VALUE        override a configuration key (repeatable)\n"
     "  --stop-when-idle MS        stop (after a final commit) once no record has\n"
     "                             arrived for MS milliseconds after the first one\n"
+    "                             (the clock waits while a rebalance is pending)\n"
     "  --stop-after-records N     stop once N records are committed or dead-lettered\n"
     "  --stats FILE               write the run's figures as JSON to FILE at exit\n"
     "  --print-config             print the effective configuration (secrets\n"

@@ -205,7 +205,7 @@ static void assign_result(floe_kafka_source *s, const char *what, rd_kafka_error
 
 static void assign_partitions(floe_kafka_source *s, rd_kafka_topic_partition_list_t *pl, int coop) {
     floe_kafka_partition *v = view_of(s, pl, FLOE_KAFKA_OFFSET_RESET);
-    if (!s->failed && s->cb.on_assign && pl->cnt > 0) {
+    if (!s->failed && s->cb.on_assign) {
         floe_err e = {0};
         if (s->cb.on_assign(s->cb.ctx, v, pl->cnt, &e) != 0) {
             floe_err_prefix(&e, "kafka group '%s': assigning %d partition(s)", s->group, pl->cnt);

@@ -51,6 +51,9 @@ typedef struct floe_kafka_partition {
 typedef struct floe_kafka_callbacks {
     void *ctx;
     /* Partitions newly given to this process, before they are assigned.
+     * Called at every assignment the group makes, with n = 0 when this
+     * process gets nothing new (every revoke is followed by one: a caller
+     * can tell "between a revoke and the group's answer" from "idle").
      * Returning -1 (with err set) fails the source for good: every later
      * poll returns that error, and the caller is expected to close.  The
      * partitions are still assigned, so that the group protocol completes,

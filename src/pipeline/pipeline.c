@@ -284,6 +284,9 @@ struct floe_pipeline {
     uint64_t fresh[FRESH_BINS];
     uint64_t nfresh;
     int64_t first_record_ms, last_record_ms;
+    /* Between a revoke and the group's next assignment: partitions may be
+     * on their way, so the process is not idle (--stop-when-idle waits). */
+    int awaiting_assignment;
     /* scratch */
     floe_buf rec, dlq, tmp;
     /* metrics handles */
@@ -885,6 +888,13 @@ static int open_known_tables(floe_pipeline *p, floe_err *err) {
 
 static int on_assign(void *ctx, floe_kafka_partition *parts, int n, floe_err *err) {
     floe_pipeline *p = ctx;
+    /* The group has answered: the idle window starts again from here. */
+    p->awaiting_assignment = 0;
+    p->last_record_ms = floe_mono_ms();
+    if (n == 0) {
+        plog(p, 7, "assigned", "partitions", "0", "held", num(p->nparts), NULL);
+        return 0;
+    }
     p->st.rebalances++;
     floe_counter_add(p->m_rebalances, 1);
     if (open_known_tables(p, err)) return -1;
@@ -926,6 +936,7 @@ static int on_assign(void *ctx, floe_kafka_partition *parts, int n, floe_err *er
 static void on_revoke(void *ctx, const floe_kafka_partition *parts, int n, int lost) {
     floe_pipeline *p = ctx;
     plog(p, 6, "revoked", "partitions", num(n), "lost", lost ? "true" : "false", NULL);
+    p->awaiting_assignment = 1;
     if (lost) {
         p->need_reset = 1;
         snprintf(p->reset_reason, sizeof p->reset_reason, "partitions lost to the group");
@@ -1594,7 +1605,8 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
         }
         /* every record asked for is in hand: the final commit below lands them */
         if (p->stop_after_records > 0 && p->st.records_in >= p->stop_after_records) break;
-        if (p->stop_when_idle_ms > 0 && p->first_record_ms && now - p->last_record_ms >= p->stop_when_idle_ms)
+        if (p->stop_when_idle_ms > 0 && p->first_record_ms && !p->awaiting_assignment &&
+            now - p->last_record_ms >= p->stop_when_idle_ms)
             break;
     }
     floe_kafka_batch_free(&b);

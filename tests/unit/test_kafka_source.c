@@ -585,7 +585,7 @@ TEST(group_split) {
 
 /* on_assign that cannot read the table, or answers nonsense. */
 static int assign_fails(void *ctx, floe_kafka_partition *parts, int n, floe_err *err) {
-    (void)parts, (void)n;
+    if (n == 0) return 0; /* an empty assignment: nothing to refuse */
     if (ctx) return floe_err_set(err, FLOE_EIO, "table unreachable");
     parts[0].offset = -7;
     return 0;
