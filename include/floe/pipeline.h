@@ -99,6 +99,7 @@ typedef struct floe_pipeline_stats {
     double freshness_p50_ms, freshness_p99_ms, freshness_max_ms;
     size_t memory_bytes;         /* buffered in open files now */
     size_t memory_peak_bytes;
+    int64_t transactions;        /* cycles committed as one catalog transaction over several tables */
 } floe_pipeline_stats;
 
 /* The figures so far.  Call it from the thread running floe_pipeline_run

@@ -29,6 +29,17 @@
  * table appears whole or not at all.  A multi-table commit
  * does the same for every table inside one database transaction, in a
  * fixed order (namespace, name) so that two of them cannot deadlock.
+ *
+ * Parsing the metadata JSON was most of a commit's CPU, so the catalog
+ * object keeps, for the last few tables it touched, the metadata it last
+ * read or wrote with that file's location.  It is used only when the row
+ * names exactly that location: metadata files are written exclusively
+ * under a fresh UUID name and never changed, so the same location means
+ * the same content, and a commit by anyone else (another process, another
+ * catalog object) moves the row to a location this object does not hold
+ * and the file is read as before.  What is kept for a written file is the
+ * metadata it was serialized from, which reads back the same
+ * (floe_ice_metadata_to_json of either is the same text).
  */
 #include "catalog/sql.h"
 
@@ -51,6 +62,15 @@
 #define VALUE_MAX_BYTES 1000
 #define NS_EXISTS_KEY "exists"
 #define NEW_TABLE_PREVIOUS_VERSIONS_MAX "10"
+/* Tables whose current metadata a catalog object keeps (see the top). */
+#define META_CACHE_SLOTS 4
+
+/* One table's metadata as of `loc`, the file last read or written for it. */
+typedef struct meta_slot {
+    char *ns, *name, *loc; /* NULL ns: empty slot */
+    floe_ice_metadata *m;
+    uint64_t used;         /* for least-recently-used replacement */
+} meta_slot;
 
 typedef struct sql_catalog {
     floe_catalog base;
@@ -59,6 +79,8 @@ typedef struct sql_catalog {
     char *warehouse; /* URI, no trailing slash */
     floe_fileio *io;
     int typed;       /* iceberg_tables has iceberg_type */
+    meta_slot meta[META_CACHE_SLOTS];
+    uint64_t meta_tick;
 } sql_catalog;
 
 static sql_catalog *cat(floe_catalog *c) { return (sql_catalog *)c; }
@@ -467,6 +489,55 @@ static int table_row(sql_catalog *c, const char *ns, const char *name, int any, 
     return 0;
 }
 
+/* ---- the metadata kept per table ----------------------------------------------- */
+
+static meta_slot *meta_find(sql_catalog *c, const char *ns, const char *name) {
+    for (int i = 0; i < META_CACHE_SLOTS; i++)
+        if (c->meta[i].ns && strcmp(c->meta[i].ns, ns) == 0 && strcmp(c->meta[i].name, name) == 0)
+            return &c->meta[i];
+    return NULL;
+}
+
+static void meta_clear(meta_slot *s) {
+    free(s->ns);
+    free(s->name);
+    free(s->loc);
+    floe_ice_metadata_free(s->m);
+    memset(s, 0, sizeof *s);
+}
+
+/* The metadata kept for ns.name if it is that of `loc`, else NULL. */
+static const floe_ice_metadata *meta_get(sql_catalog *c, const char *ns, const char *name, const char *loc) {
+    meta_slot *s = meta_find(c, ns, name);
+    if (!s || strcmp(s->loc, loc) != 0) return NULL;
+    s->used = ++c->meta_tick;
+    return s->m;
+}
+
+/* Keeps `take` as ns.name's metadata at `loc` (replacing what the table
+ * had, else the least recently used table's); returns it. */
+static const floe_ice_metadata *meta_put(sql_catalog *c, const char *ns, const char *name, const char *loc,
+                                         floe_ice_metadata *take) {
+    meta_slot *s = meta_find(c, ns, name);
+    if (!s) {
+        s = &c->meta[0];
+        for (int i = 1; i < META_CACHE_SLOTS && s->ns; i++)
+            if (!c->meta[i].ns || c->meta[i].used < s->used) s = &c->meta[i];
+    }
+    meta_clear(s);
+    s->ns = floe_xstrdup(ns);
+    s->name = floe_xstrdup(name);
+    s->loc = floe_xstrdup(loc);
+    s->m = take;
+    s->used = ++c->meta_tick;
+    return take;
+}
+
+static void meta_drop(sql_catalog *c, const char *ns, const char *name) {
+    meta_slot *s = meta_find(c, ns, name);
+    if (s) meta_clear(s);
+}
+
 static floe_ice_metadata *read_metadata(sql_catalog *c, const char *loc, floe_err *err) {
     floe_buf b;
     floe_buf_init(&b);
@@ -479,19 +550,35 @@ static floe_ice_metadata *read_metadata(sql_catalog *c, const char *loc, floe_er
     return m;
 }
 
-/* The table's current metadata and its location. */
-static int load_current(sql_catalog *c, const char *ns, const char *name, floe_ice_metadata **m, char **loc,
-                        floe_err *err) {
+/* The table's current metadata (*m, borrowed from the kept metadata: valid
+ * until the next call on this catalog) and its location.  The file is read
+ * only when the row names another location than the one kept. */
+static int current_metadata(sql_catalog *c, const char *ns, const char *name, const floe_ice_metadata **m,
+                            char **loc, floe_err *err) {
     int found;
     *m = NULL;
     if (table_row(c, ns, name, 0, loc, &found, err)) return -1;
     if (!found) return floe_err_set(err, FLOE_ENOTFOUND, "table %s.%s does not exist", ns, name);
-    *m = read_metadata(c, *loc, err);
-    if (*m) return 0;
+    if ((*m = meta_get(c, ns, name, *loc)) != NULL) return 0;
+    floe_ice_metadata *read = read_metadata(c, *loc, err);
+    if (read) {
+        *m = meta_put(c, ns, name, *loc, read);
+        return 0;
+    }
     floe_err_prefix(err, "loading table %s.%s", ns, name);
     free(*loc);
     *loc = NULL;
     return -1;
+}
+
+/* current_metadata, with *m a copy of the caller's. */
+static int load_current(sql_catalog *c, const char *ns, const char *name, floe_ice_metadata **m, char **loc,
+                        floe_err *err) {
+    const floe_ice_metadata *cur;
+    *m = NULL;
+    if (current_metadata(c, ns, name, &cur, loc, err)) return -1;
+    *m = floe_ice_metadata_copy(cur);
+    return 0;
 }
 
 static void state_set(floe_table_state *out, floe_ice_metadata *m, char *loc) {
@@ -586,9 +673,10 @@ static int sql_create_table(floe_catalog *base, const char *ns, const char *name
         return -1;
     }
     if (out) {
+        meta_put(c, ns, name, loc, floe_ice_metadata_copy(m));
         state_set(out, m, loc);
     } else {
-        floe_ice_metadata_free(m);
+        meta_put(c, ns, name, loc, m);
         free(loc);
     }
     return 0;
@@ -617,21 +705,19 @@ static void unstage(sql_catalog *c, staged *st, int delete_file) {
 static int stage(sql_catalog *c, const floe_table_commit *tc, staged *st, floe_err *err) {
     memset(st, 0, sizeof *st);
     st->tc = tc;
-    floe_ice_metadata *cur;
-    if (check_table(tc->ns, tc->name, err) || load_current(c, tc->ns, tc->name, &cur, &st->old_loc, err))
+    const floe_ice_metadata *cur; /* borrowed: the catalog's kept metadata */
+    if (check_table(tc->ns, tc->name, err) || current_metadata(c, tc->ns, tc->name, &cur, &st->old_loc, err))
         return -1;
     if (floe_ice_requirements_check(cur, tc->reqs, tc->nreqs, err)) {
-        floe_ice_metadata_free(cur);
         unstage(c, st, 0);
         return floe_err_prefix(err, "committing to %s.%s", tc->ns, tc->name);
     }
     if (tc->nupds == 0) {
-        st->m = cur;
+        st->m = floe_ice_metadata_copy(cur);
         return 0;
     }
     st->m = floe_ice_updates_apply(cur, tc->upds, tc->nupds, floe_wall_ms(), err);
     int64_t cur_updated = cur->last_updated_ms;
-    floe_ice_metadata_free(cur);
     if (!st->m) {
         unstage(c, st, 0);
         return floe_err_prefix(err, "committing to %s.%s", tc->ns, tc->name);
@@ -720,9 +806,10 @@ static int commit_create(sql_catalog *c, const floe_table_commit *tc, floe_table
         return -1;
     }
     if (out) {
+        meta_put(c, tc->ns, tc->name, loc, floe_ice_metadata_copy(m));
         state_set(out, m, loc);
     } else {
-        floe_ice_metadata_free(m);
+        meta_put(c, tc->ns, tc->name, loc, m);
         free(loc);
     }
     return 0;
@@ -739,6 +826,13 @@ static int sql_commit_table(floe_catalog *base, const floe_table_commit *tc, flo
         /* After a lost connection the swap may have happened: the file stays. */
         unstage(c, &st, err->code != FLOE_EUNKNOWN);
         return -1;
+    }
+    /* The file just swapped in is the table's metadata now. */
+    if (st.new_loc && out) {
+        meta_put(c, tc->ns, tc->name, st.new_loc, floe_ice_metadata_copy(st.m));
+    } else if (st.new_loc) {
+        meta_put(c, tc->ns, tc->name, st.new_loc, st.m);
+        st.m = NULL;
     }
     if (out) {
         state_set(out, st.m, st.new_loc ? st.new_loc : st.old_loc);
@@ -783,7 +877,13 @@ static int sql_commit_transaction(floe_catalog *base, const floe_table_commit *t
     } else {
         floe_sqldb_rollback(c->db);
     }
-    for (int i = 0; i < n; i++) unstage(c, &st[i], rc != 0 && !unknown);
+    for (int i = 0; i < n; i++) {
+        if (rc == 0 && st[i].new_loc) {
+            meta_put(c, order[i]->ns, order[i]->name, st[i].new_loc, st[i].m);
+            st[i].m = NULL;
+        }
+        unstage(c, &st[i], rc != 0 && !unknown);
+    }
     free(st);
     free(order);
     return rc;
@@ -910,12 +1010,14 @@ static int sql_drop_table(floe_catalog *base, const char *ns, const char *name, 
             floe_err_set(err, FLOE_ECONFLICT, "dropping table %s.%s: the table changed meanwhile; retry", ns, name);
             goto fail;
         }
+        meta_drop(c, ns, name);
         int rc = purge_files(c, m, loc, err);
         if (rc) floe_err_prefix(err, "dropping table %s.%s", ns, name);
         floe_ice_metadata_free(m);
         free(loc);
         return rc;
     }
+    meta_drop(c, ns, name);
     const char *p[3] = {c->name, ns, name};
     if (run(c, SQL_DROP[c->typed], p, 3, NULL, &dropped, err, "dropping table %s.%s", ns, name)) return -1;
     if (dropped == 0) return floe_err_set(err, FLOE_ENOTFOUND, "table %s.%s does not exist", ns, name);
@@ -975,6 +1077,7 @@ static floe_fileio *sql_fileio(floe_catalog *base) { return cat(base)->io; }
 
 static void sql_free(floe_catalog *base) {
     sql_catalog *c = cat(base);
+    for (int i = 0; i < META_CACHE_SLOTS; i++) meta_clear(&c->meta[i]);
     floe_sqldb_close(c->db);
     if (c->io) c->io->free(c->io);
     free(c->name);

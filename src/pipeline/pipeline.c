@@ -48,6 +48,18 @@
  * group.  Eight resets in a row without a commit stop the pipeline.  Files
  * written but never committed are left for orphan cleanup.
  *
+ * ATOMIC CYCLES.  When the catalog commits several tables at once
+ * (commit_transaction: the SQL catalogs, and REST catalogs that advertise
+ * POST /v1/{prefix}/transactions/commit), the commits of a cycle that
+ * touches two tables or more (data tables, their dead-letter tables,
+ * dynamically routed tables) are one transaction (floe_table_append_many):
+ * every table's snapshot lands, all carrying the same floe.commit-id, or
+ * none does.  Each table's summary callback still applies rule 3 (one
+ * fenced table fails the whole transaction, and resets), a failure keeps
+ * every table's files pending, and the bookkeeping is per table as above.
+ * Phase-0 marker commits stay per table.  Without transactions each table
+ * commits on its own: the rules above, not atomicity, keep exactly once.
+ *
  * Dead letters.  A record that is not a JSON object, does not fit its
  * table's schema, is larger than floe.record.max-bytes, or names a table
  * that cannot be created, goes to the table `<table>__dlq` (topic,
@@ -554,6 +566,7 @@ typedef struct commit_ctx {
     offmap result;        /* the marker committed */
     int fenced;
     int attempts;         /* calls of the summary callback: one per attempt */
+    int64_t t0;           /* floe_mono_ms() when the commit began */
 } commit_ctx;
 
 /* The summary callback (rule 3 and the merge of entries). */
@@ -621,23 +634,36 @@ static double fresh_quantile(const floe_pipeline *p, double q) {
     return -1;
 }
 
-/* Commits t: phase0 gives floors only; otherwise its written and pending
- * files with the full marker.  Returns 0, or -1 with err (the table's
- * files stay pending unless the failure resets). */
-static int table_commit(floe_pipeline *p, ptable *t, int phase0, floe_err *err) {
-    if (!t->t) return 0;
-    int64_t t0 = floe_mono_ms();
+/* A table's commit is three steps around the append (the table's own, or
+ * a transaction's over several tables): commit_prepare, then
+ * commit_succeeded or commit_failed.  Preparing: phase0 gives floors
+ * only; otherwise the written files join the pending ones, committed with
+ * the full marker.  Returns -1 with err when the files could not be
+ * written (which resets). */
+/* A data file of t could not be written (storage down, disk full, a
+ * directory gone): what is uncommitted is dropped and read again (a reset;
+ * eight in a row without a commit stop the pipeline), never committed
+ * past. */
+static void write_failed(floe_pipeline *p, ptable *t, const floe_err *e) {
+    p->need_reset = 1;
+    p->st.commit_failures++;
+    floe_counter_add(t->m_failures, 1);
+    snprintf(p->reset_reason, sizeof p->reset_reason, "writing the files of %s failed: %s", t->ident, e->msg);
+    plog(p, 3, "write-failed", "table", t->ident, "error", e->msg, NULL);
+}
+
+static int commit_prepare(floe_pipeline *p, ptable *t, int phase0, commit_ctx *cc, floe_err *err) {
+    memset(cc, 0, sizeof *cc);
+    cc->p = p;
+    cc->t = t;
+    cc->phase0 = phase0;
+    cc->t0 = floe_mono_ms();
     if (!phase0 && t->dw && floe_datafile_writer_rows(t->dw) > 0) {
         floe_ice_data_file *files;
         int n;
         if (floe_datafile_writer_finish(t->dw, &files, &n, err)) {
             floe_datafile_writer_abort(t->dw);
-            p->need_reset = 1;
-            p->st.commit_failures++;
-            floe_counter_add(t->m_failures, 1);
-            snprintf(p->reset_reason, sizeof p->reset_reason, "writing the files of %s failed: %s", t->ident,
-                     err->msg);
-            plog(p, 3, "write-failed", "table", t->ident, "error", err->msg, NULL);
+            write_failed(p, t, err);
             return floe_err_prefix(err, "table %s", t->ident);
         }
         if (t->npending + n > t->cappending) {
@@ -648,67 +674,118 @@ static int table_commit(floe_pipeline *p, ptable *t, int phase0, floe_err *err) 
         t->npending += n;
         free(files);
     }
-    commit_ctx cc;
-    memset(&cc, 0, sizeof cc);
-    cc.p = p;
-    cc.t = t;
-    cc.phase0 = phase0;
-    const char *branch = table_branch(p, t->ident);
-    int nfiles = phase0 ? 0 : t->npending;
-    int rc = floe_table_append_ex(t->t, t->pending, nfiles, NULL, branch, commit_summary, &cc, err);
-    int64_t ms = floe_mono_ms() - t0;
-    if (rc == 0) {
-        offmap_copy(&t->known, &cc.result);
-        /* entries now exist for every partition that had a floor */
-        for (int i = 0; i < t->floor.n;) {
-            if (offmap_find(&t->known, t->floor.v[i].topic, t->floor.v[i].partition)) {
-                free(t->floor.v[i].topic);
-                t->floor.v[i] = t->floor.v[--t->floor.n];
-            } else {
-                i++;
-            }
-        }
-        if (!phase0) {
-            int64_t bytes = 0;
-            for (int i = 0; i < t->npending; i++) {
-                bytes += t->pending[i].file_size_in_bytes;
-                floe_histogram_observe(t->m_file_bytes, (double)t->pending[i].file_size_in_bytes);
-            }
-            p->st.commits++;
-            p->st.files += t->npending;
-            p->st.file_bytes += bytes;
-            if (t->is_dlq) p->st.records_dead += t->batch_records;
-            else p->st.records_committed += t->batch_records;
-            floe_counter_add(t->m_commits, 1);
-            floe_counter_add(t->m_committed, (uint64_t)t->batch_records);
-            floe_counter_add(t->m_files, (uint64_t)t->npending);
-            floe_histogram_observe(t->m_commit_s, (double)ms / 1000.0);
-            fresh_observe(p, floe_wall_ms(), t->ts, t->nts);
-            plog(p, 6, "commit", "table", t->ident, "records", num(t->batch_records), "files", num(t->npending),
-                 "bytes", num(bytes), "snapshot", num(floe_table_meta(t->t)->current_snapshot_id), "ms", num(ms),
-                 NULL);
-            table_drop_pending(t, 0);
-            t->batch_records = t->batch_bytes = 0;
-            t->nts = 0;
-            t->cycles_idle = 0;
+    return 0;
+}
+
+/* After the table's snapshot landed: its marker is known,
+ * its floors are gone, its pending files and records are committed. */
+static void commit_succeeded(floe_pipeline *p, ptable *t, commit_ctx *cc) {
+    int64_t ms = floe_mono_ms() - cc->t0;
+    offmap_copy(&t->known, &cc->result);
+    /* entries now exist for every partition that had a floor */
+    for (int i = 0; i < t->floor.n;) {
+        if (offmap_find(&t->known, t->floor.v[i].topic, t->floor.v[i].partition)) {
+            free(t->floor.v[i].topic);
+            t->floor.v[i] = t->floor.v[--t->floor.n];
         } else {
-            plog(p, 7, "marker", "table", t->ident, "ms", num(ms), NULL);
+            i++;
         }
-        t->fail_streak = 0;
-        if (!phase0) p->reset_streak = 0;
-        offmap_free(&cc.result);
-        return 0;
     }
-    offmap_free(&cc.result);
+    if (!cc->phase0) {
+        int64_t bytes = 0;
+        for (int i = 0; i < t->npending; i++) {
+            bytes += t->pending[i].file_size_in_bytes;
+            floe_histogram_observe(t->m_file_bytes, (double)t->pending[i].file_size_in_bytes);
+        }
+        p->st.commits++;
+        p->st.files += t->npending;
+        p->st.file_bytes += bytes;
+        if (t->is_dlq) p->st.records_dead += t->batch_records;
+        else p->st.records_committed += t->batch_records;
+        floe_counter_add(t->m_commits, 1);
+        floe_counter_add(t->m_committed, (uint64_t)t->batch_records);
+        floe_counter_add(t->m_files, (uint64_t)t->npending);
+        floe_histogram_observe(t->m_commit_s, (double)ms / 1000.0);
+        fresh_observe(p, floe_wall_ms(), t->ts, t->nts);
+        plog(p, 6, "commit", "table", t->ident, "records", num(t->batch_records), "files", num(t->npending),
+             "bytes", num(bytes), "snapshot", num(floe_table_meta(t->t)->current_snapshot_id), "ms", num(ms), NULL);
+        table_drop_pending(t, 0);
+        t->batch_records = t->batch_bytes = 0;
+        t->nts = 0;
+        t->cycles_idle = 0;
+    } else {
+        plog(p, 7, "marker", "table", t->ident, "ms", num(ms), NULL);
+    }
+    t->fail_streak = 0;
+    if (!cc->phase0) p->reset_streak = 0;
+    offmap_free(&cc->result);
+}
+
+/* After it did not land: the files stay pending for the next
+ * cycle, unless the failure resets (fenced off, or an unknown outcome).
+ * Returns -1. */
+static int commit_failed(floe_pipeline *p, ptable *t, commit_ctx *cc, const floe_err *err) {
+    offmap_free(&cc->result);
     p->st.commit_failures++;
     floe_counter_add(t->m_failures, 1);
     t->fail_streak++;
     plog(p, 4, "commit-failed", "table", t->ident, "error", err->msg, "attempt", num(t->fail_streak), NULL);
-    if (cc.fenced || err->code == FLOE_EUNKNOWN) {
+    if (cc->fenced || err->code == FLOE_EUNKNOWN) {
         p->need_reset = 1;
-        snprintf(p->reset_reason, sizeof p->reset_reason, "%s", cc.fenced ? "fenced off" : "commit outcome unknown");
+        snprintf(p->reset_reason, sizeof p->reset_reason, "%s", cc->fenced ? "fenced off" : "commit outcome unknown");
     }
     return -1;
+}
+
+/* Commits t on its own.  Returns 0, or -1 with err (the table's files
+ * stay pending unless the failure resets). */
+static int table_commit(floe_pipeline *p, ptable *t, int phase0, floe_err *err) {
+    if (!t->t) return 0;
+    commit_ctx cc;
+    if (commit_prepare(p, t, phase0, &cc, err)) return -1;
+    if (floe_table_append_ex(t->t, t->pending, phase0 ? 0 : t->npending, NULL, table_branch(p, t->ident),
+                             commit_summary, &cc, err) == 0) {
+        commit_succeeded(p, t, &cc);
+        return 0;
+    }
+    return commit_failed(p, t, &cc, err);
+}
+
+/* Commits ts[0..n) (n >= 2, all open, none in phase 0) as one catalog
+ * transaction: every snapshot lands or none does, each table's summary
+ * callback fencing it as in table_commit.  Returns 0, or -1 with err: all
+ * their files stay pending, and when the failure does not reset (fenced
+ * off, or an unknown outcome), nothing is counted against the tables yet:
+ * the caller commits them one by one next. */
+static int tables_commit(floe_pipeline *p, ptable **ts, int n, floe_err *err) {
+    commit_ctx *cc = floe_xcalloc((size_t)n, sizeof *cc);
+    floe_append_part *parts = floe_xcalloc((size_t)n, sizeof *parts);
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        rc = commit_prepare(p, ts[i], 0, &cc[i], err);
+        parts[i] = (floe_append_part){.t = ts[i]->t, .files = ts[i]->pending, .nfiles = ts[i]->npending,
+                                      .branch = table_branch(p, ts[i]->ident), .fn = commit_summary, .ctx = &cc[i]};
+    }
+    if (rc == 0) {
+        int64_t t0 = floe_mono_ms();
+        if (floe_table_append_many(parts, n, err) == 0) {
+            p->st.transactions++;
+            plog(p, 6, "transaction", "tables", num(n), "ms", num(floe_mono_ms() - t0), NULL);
+            for (int i = 0; i < n; i++) commit_succeeded(p, ts[i], &cc[i]);
+        } else {
+            int fenced = 0;
+            for (int i = 0; i < n; i++) fenced |= cc[i].fenced;
+            plog(p, 4, "transaction-failed", "tables", num(n), "error", err->msg, NULL);
+            for (int i = 0; i < n; i++) {
+                if (fenced || err->code == FLOE_EUNKNOWN) commit_failed(p, ts[i], &cc[i], err);
+                else offmap_free(&cc[i].result);
+            }
+            rc = -1;
+        }
+    }
+    free(parts);
+    free(cc);
+    return rc;
 }
 
 /* A table that needs a marker-only snapshot (rule 2): it lacks an entry
@@ -740,6 +817,7 @@ static int create_waiting(floe_pipeline *p, int force, floe_err *err);
 static int cycle(floe_pipeline *p, floe_err *err) {
     if (p->in_cycle) return 0;
     if (create_waiting(p, 1, err)) return -1;
+    if (p->need_reset) return 1;
     for (int i = 0; i < p->ntables; i++)
         if (!p->tables[i]->t && p->tables[i]->nearly) return 1; /* no table may commit past records that wait */
     p->in_cycle = 1;
@@ -751,23 +829,42 @@ static int cycle(floe_pipeline *p, floe_err *err) {
         if (needs_phase0(p, t) && table_commit(p, t, 1, &e)) failed = 1;
     }
     if (!failed && !p->need_reset) {
-        for (int i = 0; i < p->ntables && !p->need_reset; i++) {
+        /* the tables to commit: those with data, and idle ones whose entries lag */
+        ptable **due_t = floe_xmalloc((size_t)p->ntables * sizeof *due_t + 1);
+        int ndue = 0;
+        for (int i = 0; i < p->ntables; i++) {
             ptable *t = p->tables[i];
             if (!t->t) continue;
             int has_data = t->npending > 0 || (t->dw && floe_datafile_writer_rows(t->dw) > 0);
             if (!has_data) {
                 if (!lags(p, t) || ++t->cycles_idle < LAG_MARKER_CYCLES) continue;
             }
-            if (table_commit(p, t, 0, &e)) {
+            due_t[ndue++] = t;
+        }
+        /* Atomic across tables: one transaction.  Should it fail without
+         * a reset, the tables go one by one, so that one table that cannot
+         * commit does not hold back the others. */
+        int one_by_one = 1;
+        if (ndue >= 2 && floe_table_append_atomic(p->cat)) {
+            one_by_one = tables_commit(p, due_t, ndue, &e) != 0 && !p->need_reset;
+            if (p->need_reset) failed = 1;
+        }
+        for (int i = 0; one_by_one && i < ndue && !p->need_reset; i++)
+            if (table_commit(p, due_t[i], 0, &e)) {
                 failed = 1;
-                if (t->fail_streak >= MAX_FAIL_STREAK && !p->need_reset) {
-                    floe_err_set(err, e.code, "table %s failed to commit %d times in a row: %s", t->ident,
-                                 t->fail_streak, e.msg);
-                    p->in_cycle = 0;
-                    return -1;
-                }
+                if (due_t[i]->fail_streak >= MAX_FAIL_STREAK) break;
+            }
+        for (int i = 0; i < ndue && failed && !p->need_reset; i++) {
+            ptable *t = due_t[i];
+            if (t->fail_streak >= MAX_FAIL_STREAK) {
+                floe_err_set(err, e.code, "table %s failed to commit %d times in a row: %s", t->ident,
+                             t->fail_streak, e.msg);
+                free(due_t);
+                p->in_cycle = 0;
+                return -1;
             }
         }
+        free(due_t);
     }
     p->cycle_start = -1;
     p->cycle_bytes = p->cycle_records = 0;
@@ -988,11 +1085,23 @@ static int source_start(floe_pipeline *p, floe_err *err) {
  * and librdkafka 2.0 can assert when a cooperative consumer whose
  * assignment was lost is destroyed). */
 static int reset(floe_pipeline *p, floe_err *err) {
-    plog(p, 4, "reset", "reason", p->reset_reason, "partitions", num(p->nparts), NULL);
-    floe_counter_add(p->m_resets, 1);
     if (++p->reset_streak > MAX_FAIL_STREAK)
         return floe_err_set(err, FLOE_EIO, "gave up after %d resets without a commit; the last: %s",
                             MAX_FAIL_STREAK, p->reset_reason);
+    plog(p, 4, "reset", "reason", p->reset_reason, "partitions", num(p->nparts), "streak", num(p->reset_streak),
+         NULL);
+    floe_counter_add(p->m_resets, 1);
+    /* Resets in a row wait longer and longer (0.1 s doubling, at most 5 s:
+     * about 16 s before giving up), so that a store or catalog that is
+     * down for a few seconds is waited out; a stop request ends the wait. */
+    if (p->reset_streak > 1) {
+        int64_t wait = (int64_t)100 << (p->reset_streak - 2);
+        if (wait > 5000) wait = 5000;
+        for (int64_t end = floe_mono_ms() + wait; p->stop_requests == 0 && floe_mono_ms() < end;) {
+            struct timespec ts = {0, 20 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
     /* what is read again is new input for --stop-when-idle */
     p->last_record_ms = floe_mono_ms();
     drop_uncommitted(p);
@@ -1280,7 +1389,10 @@ static int write_to(floe_pipeline *p, const floe_kafka_msg *m, const char *ident
         return 0;
     }
     if (floe_datafile_writer_write(t->dw, rec, len, m->offset, &e)) {
-        if (e.code != FLOE_EINVAL) return floe_err_set(err, e.code, "table %s: %s", ident, e.msg);
+        if (e.code != FLOE_EINVAL) {
+            write_failed(p, t, &e); /* the record is read again after the reset */
+            return 0;
+        }
         return dead_letter(p, m, ident, reason_of(&e), err);
     }
     note_written(t, len, m->timestamp_ms);
@@ -1443,8 +1555,11 @@ static int create_waiting(floe_pipeline *p, int force, floe_err *err) {
             struct early_rec *er = &t->erec[k];
             if (floe_datafile_writer_write(t->dw, lines[k], t->early_len[k], er->offset, &e)) {
                 if (e.code != FLOE_EINVAL) {
+                    /* the records are read again after the reset */
+                    write_failed(p, t, &e);
                     free(lines);
-                    return floe_err_set(err, e.code, "table %s: %s", t->ident, e.msg);
+                    early_clear(t);
+                    return 0;
                 }
                 /* A record that disagrees with the schema inferred from the
                  * first records. */

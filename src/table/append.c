@@ -29,7 +29,15 @@
  * Cleanup: the files of an attempt that definitely failed are deleted before
  * the next one; the files of an attempt whose outcome is unknown are never
  * deleted, since it may have landed.  Each reload after an unknown outcome
- * looks for this commit's floe.commit-id in the ancestry of "main".
+ * looks for this commit's floe.commit-id in the ancestry of its branch.
+ *
+ * One machinery for one table and for many: a table's part (append_ctx)
+ * is prepared once (identity, snapshot id, the new manifest), built per
+ * attempt into the table's requirements and updates (a floe_table_commit),
+ * failed (files deleted, or kept when the outcome is unknown), rebased
+ * after a reload and finished; run_attempts drives the parts through one
+ * commit_table (floe_table_append_ex) or one commit_transaction
+ * (floe_table_append_many).
  */
 #include "table/append.h"
 
@@ -96,6 +104,15 @@ typedef struct append_ctx {
     floe_append_summary_fn summary_fn;
     void *summary_ctx;
     const char *branch;        /* "main" unless the caller names another */
+    pathv written;             /* files of the current attempt */
+    int unknown;               /* some attempt's outcome is unknown */
+    int64_t unknown_from;      /* the parent of the first such attempt */
+    int64_t parent_id;         /* the current attempt's parent, -1 for none */
+    int refused;               /* the summary callback gave up */
+    /* the current attempt's part of the commit (while built) */
+    int built;
+    floe_ice_requirement req;
+    floe_ice_update upd[2];
 } append_ctx;
 
 static int write_file(floe_table *t, const char *path, const floe_buf *b, floe_err *err) {
@@ -361,55 +378,6 @@ static void build_summary(append_ctx *a, const floe_snapshot_totals *base, floe_
     floe_snapshot_put_totals(out, &tot);
 }
 
-/* ---- attempts ---------------------------------------------------------------------- */
-
-/* One attempt on the handle's current state.  Files it writes are added to
- * `written` (the caller decides their fate by the outcome). */
-static int attempt(append_ctx *a, pathv *written, int64_t *parent_id, floe_err *err) {
-    floe_table *t = a->t;
-    const floe_ice_metadata *m = floe_table_meta(t);
-    const floe_ice_snapshot *parent = floe_snapshot_branch_head(m, a->branch);
-    *parent_id = parent ? parent->snapshot_id : -1;
-    int64_t seq = m->format_version >= 2 ? m->last_sequence_number + 1 : 0;
-
-    floe_ice_manifest_file *old = NULL;
-    int nold = 0;
-    if (parent && floe_table_manifests(t, parent, &old, &nold, err)) return -1;
-    mlist in = {0}, merged = {0};
-    if (a->has_new) mlist_add(&in, &a->new_mf);
-    for (int i = 0; i < nold; i++) mlist_add(&in, &old[i]);
-
-    floe_snapshot_totals base;
-    floe_props summary;
-    floe_props_init(&summary);
-    floe_buf list, path;
-    floe_buf_init(&list);
-    floe_buf_init(&path);
-    int rc = a->summary_fn ? a->summary_fn(a->summary_ctx, m, &a->extra, err) : 0;
-    if (rc == 0) rc = floe_snapshot_parent_totals(a->t, parent, old, nold, &base, err);
-    if (rc == 0) rc = merge_manifests(a, in.v, in.n, &merged, written, err);
-    if (rc == 0) {
-        build_summary(a, &base, &summary);
-        rc = floe_ice_manifest_list_write(m->format_version, a->snapshot_id, parent != NULL, *parent_id, seq,
-                                          merged.v, merged.n, &list, err);
-    }
-    if (rc == 0) {
-        floe_snapshot_metadata_dir(m, &path);
-        floe_buf_printf(&path, "/snap-%lld-%d-%s.avro", (long long)a->snapshot_id, a->attempt, a->uuid);
-        rc = write_file(t, floe_buf_cstr(&path), &list, err);
-        if (rc == 0) pathv_add(written, floe_buf_cstr(&path));
-    }
-    if (rc == 0)
-        rc = floe_snapshot_commit(t, a->branch, parent, a->snapshot_id, seq, floe_buf_cstr(&path), &summary, err);
-    floe_props_free(&summary);
-    floe_buf_free(&list);
-    floe_buf_free(&path);
-    mlist_free(&in);
-    mlist_free(&merged);
-    floe_table_manifests_free(old, nold);
-    return rc;
-}
-
 static int check_files(const floe_ice_metadata *m, const floe_ice_data_file *files, int n, floe_err *err) {
     const floe_ice_partition_spec *spec = floe_ice_metadata_spec(m);
     for (int i = 0; i < n; i++) {
@@ -443,6 +411,311 @@ const char *floe_table_ancestry_summary(const floe_ice_metadata *m, const char *
     return NULL;
 }
 
+/* ---- one table's part ---------------------------------------------------------------- */
+
+/* Sets up a's append of files[0..n) to t: the commit's identity (`commit_id`
+ * when extra names none and it is not NULL, else a fresh one), its
+ * snapshot id, and the new files' manifest, written once.  On failure a
+ * holds nothing (part_finish is not needed). */
+static int part_prepare(append_ctx *a, floe_table *t, const floe_ice_data_file *files, int n,
+                        const floe_props *extra, const char *branch, floe_append_summary_fn fn, void *ctx,
+                        const char *commit_id, floe_err *err) {
+    memset(a, 0, sizeof *a);
+    const floe_ice_metadata *m = floe_table_meta(t);
+    if (check_files(m, files, n, err)) return floe_err_prefix(err, "table %s.%s", t->ns, t->name);
+    a->t = t;
+    a->files = files;
+    a->nfiles = n;
+    a->summary_fn = fn;
+    a->summary_ctx = ctx;
+    a->branch = branch && *branch ? branch : "main";
+    a->unknown_from = -1;
+    if (extra) floe_props_copy(&a->extra, extra);
+    else floe_props_init(&a->extra);
+    if (!floe_props_get(&a->extra, FLOE_COMMIT_ID_KEY)) {
+        char id[37];
+        if (!commit_id) {
+            floe_ice_uuid_random(id);
+            commit_id = id;
+        }
+        floe_props_set(&a->extra, FLOE_COMMIT_ID_KEY, commit_id);
+    }
+    a->commit_id = floe_xstrdup(floe_props_get(&a->extra, FLOE_COMMIT_ID_KEY));
+    floe_ice_uuid_random(a->uuid);
+    floe_buf_init(&a->new_bytes);
+    do a->snapshot_id = floe_snapshot_random_id();
+    while (snapshot_exists(m, a->snapshot_id));
+    if (n > 0 && write_new_manifest(a, err)) {
+        floe_props_free(&a->extra);
+        free(a->commit_id);
+        floe_buf_free(&a->new_bytes);
+        memset(a, 0, sizeof *a);
+        return -1;
+    }
+    return 0;
+}
+
+static void part_unbuild(append_ctx *a) {
+    if (!a->built) return;
+    floe_ice_requirement_free(&a->req);
+    floe_ice_update_free(&a->upd[0]);
+    floe_ice_update_free(&a->upd[1]);
+    a->built = 0;
+}
+
+/* Builds one attempt on the handle's current state: the summary callback
+ * on that state, the merged manifests and the manifest list (their paths
+ * go to a->written), and *tc, the table's part of the commit: the new
+ * snapshot and the branch moved to it, if the branch still points at the
+ * parent (Java's SnapshotProducer; as floe_snapshot_commit builds it).
+ * A refusal of the callback sets a->refused. */
+static int part_build(append_ctx *a, floe_table_commit *tc, floe_err *err) {
+    floe_table *t = a->t;
+    const floe_ice_metadata *m = floe_table_meta(t);
+    const floe_ice_snapshot *parent = floe_snapshot_branch_head(m, a->branch);
+    a->attempt++;
+    a->parent_id = parent ? parent->snapshot_id : -1;
+    int64_t seq = m->format_version >= 2 ? m->last_sequence_number + 1 : 0;
+    if (a->summary_fn && a->summary_fn(a->summary_ctx, m, &a->extra, err)) {
+        a->refused = 1;
+        return -1;
+    }
+    floe_ice_manifest_file *old = NULL;
+    int nold = 0;
+    if (parent && floe_table_manifests(t, parent, &old, &nold, err)) return -1;
+    mlist in = {0}, merged = {0};
+    if (a->has_new) mlist_add(&in, &a->new_mf);
+    for (int i = 0; i < nold; i++) mlist_add(&in, &old[i]);
+
+    floe_snapshot_totals base;
+    floe_props summary;
+    floe_props_init(&summary);
+    floe_buf list, path;
+    floe_buf_init(&list);
+    floe_buf_init(&path);
+    int rc = floe_snapshot_parent_totals(t, parent, old, nold, &base, err);
+    if (rc == 0) rc = merge_manifests(a, in.v, in.n, &merged, &a->written, err);
+    if (rc == 0) {
+        build_summary(a, &base, &summary);
+        rc = floe_ice_manifest_list_write(m->format_version, a->snapshot_id, parent != NULL, a->parent_id, seq,
+                                          merged.v, merged.n, &list, err);
+    }
+    if (rc == 0) {
+        floe_snapshot_metadata_dir(m, &path);
+        floe_buf_printf(&path, "/snap-%lld-%d-%s.avro", (long long)a->snapshot_id, a->attempt, a->uuid);
+        rc = write_file(t, floe_buf_cstr(&path), &list, err);
+        if (rc == 0) pathv_add(&a->written, floe_buf_cstr(&path));
+    }
+    if (rc == 0) {
+        memset(&a->req, 0, sizeof a->req);
+        a->req.kind = FLOE_REQ_ASSERT_REF_SNAPSHOT_ID;
+        a->req.ref = floe_xstrdup(a->branch);
+        a->req.id = a->parent_id;
+        memset(a->upd, 0, sizeof a->upd);
+        a->upd[0].kind = FLOE_UPD_ADD_SNAPSHOT;
+        floe_ice_snapshot *s = &a->upd[0].snapshot;
+        s->snapshot_id = a->snapshot_id;
+        s->has_parent = parent != NULL;
+        s->parent_id = parent ? parent->snapshot_id : 0;
+        s->sequence_number = seq;
+        s->timestamp_ms = floe_ice_now_ms();
+        s->manifest_list = floe_xstrdup(floe_buf_cstr(&path));
+        s->summary = summary;
+        floe_props_init(&summary);
+        s->has_schema_id = 1;
+        s->schema_id = m->current_schema_id;
+        a->upd[1].kind = FLOE_UPD_SET_SNAPSHOT_REF;
+        a->upd[1].ref.name = floe_xstrdup(a->branch);
+        a->upd[1].ref.snapshot_id = a->snapshot_id;
+        a->upd[1].ref.min_snapshots_to_keep = a->upd[1].ref.max_snapshot_age_ms = a->upd[1].ref.max_ref_age_ms = -1;
+        a->built = 1;
+        *tc = (floe_table_commit){t->ns, t->name, &a->req, 1, a->upd, 2};
+    }
+    floe_props_free(&summary);
+    floe_buf_free(&list);
+    floe_buf_free(&path);
+    mlist_free(&in);
+    mlist_free(&merged);
+    floe_table_manifests_free(old, nold);
+    return rc;
+}
+
+/* The current attempt did not land for sure (kept = 0: its files are
+ * deleted) or may have (kept = 1: they are kept, and the reloads that
+ * follow look for the commit from the attempt's parent on). */
+static void part_failed(append_ctx *a, int kept) {
+    part_unbuild(a);
+    if (kept) {
+        if (!a->unknown) a->unknown_from = a->parent_id;
+        a->unknown = 1;
+        pathv_clear(&a->written);
+    } else {
+        discard(a->t, &a->written);
+    }
+}
+
+/* After a reload: whether an attempt whose outcome was unknown landed. */
+static int part_landed(const append_ctx *a) {
+    return a->unknown && floe_snapshot_landed(floe_table_meta(a->t), a->branch, a->commit_id, a->unknown_from);
+}
+
+/* After a reload, before the next attempt: another writer may have taken
+ * the snapshot id, which the new manifest's entries name, so both are
+ * replaced (the old manifest deleted only when no attempt with it may
+ * have landed). */
+static int part_rebase(append_ctx *a, floe_err *err) {
+    const floe_ice_metadata *m = floe_table_meta(a->t);
+    if (!snapshot_exists(m, a->snapshot_id)) return 0;
+    if (!a->unknown) {
+        drop_new_manifest(a);
+    } else if (a->has_new) {
+        floe_ice_manifest_file_free(&a->new_mf);
+        floe_buf_free(&a->new_bytes);
+        a->has_new = 0;
+    }
+    do a->snapshot_id = floe_snapshot_random_id();
+    while (snapshot_exists(m, a->snapshot_id));
+    return a->nfiles > 0 ? write_new_manifest(a, err) : 0;
+}
+
+/* Ends a's append: on failure the new manifest is deleted unless some
+ * attempt's outcome is unknown; on success the history is bounded
+ * (expire.h), which keeps the metadata, and so every later commit, from
+ * growing with the table's age (best effort: the append has landed
+ * whatever happens there, and the next commit tries again). */
+static void part_finish(append_ctx *a, int ok) {
+    part_unbuild(a);
+    if (!ok && !a->unknown) drop_new_manifest(a);
+    pathv_free(&a->written);
+    floe_ice_manifest_file_free(&a->new_mf);
+    floe_buf_free(&a->new_bytes);
+    floe_props_free(&a->extra);
+    free(a->commit_id);
+    if (ok) {
+        floe_err ignored = {0};
+        floe_table_bound_history(a->t, &ignored);
+    }
+}
+
+/* ---- attempts ---------------------------------------------------------------------- */
+
+/* "table ns.t" or "a transaction over ns.a, ns.b", for messages. */
+static void describe(const append_ctx *a, int n, floe_buf *out) {
+    if (n == 1) {
+        floe_buf_printf(out, "table %s.%s", a[0].t->ns, a[0].t->name);
+        return;
+    }
+    floe_buf_puts(out, "a transaction over ");
+    for (int i = 0; i < n; i++) floe_buf_printf(out, "%s%s.%s", i ? ", " : "", a[i].t->ns, a[i].t->name);
+}
+
+static int reload_all(append_ctx *a, int n, floe_err *err) {
+    for (int i = 0; i < n; i++)
+        if (floe_table_reload(a[i].t, err)) return -1;
+    return 0;
+}
+
+/* The attempts of the prepared parts a[0..n), all in one catalog: each
+ * builds on its table's current state, then one commit_table (n == 1 and
+ * !txn) or one commit_transaction carries them all.  A lost race (or a
+ * transaction refused because one table changed) reloads every table,
+ * deletes the attempt's files and tries again, within the most patient
+ * commit.retry.* budget among the tables; an unknown outcome keeps the
+ * files and each reload looks for the commit ids (a transaction lands
+ * whole or not at all, so one table holding its id means all do).  A
+ * refusal of a summary callback ends it at once.  On success every table
+ * holds its committed state (reloaded after a transaction, whose answer
+ * carries no metadata). */
+static int run_attempts(append_ctx *a, int n, int txn, floe_err *err) {
+    floe_catalog *c = a[0].t->catalog;
+    floe_snapshot_retry retry;
+    floe_snapshot_retry_read(&floe_table_meta(a[0].t)->properties, &retry);
+    for (int i = 1; i < n; i++) {
+        floe_snapshot_retry r;
+        floe_snapshot_retry_read(&floe_table_meta(a[i].t)->properties, &r);
+        if (r.retries > retry.retries) retry.retries = r.retries;
+        if (r.min_wait_ms > retry.min_wait_ms) retry.min_wait_ms = r.min_wait_ms;
+        if (r.max_wait_ms > retry.max_wait_ms) retry.max_wait_ms = r.max_wait_ms;
+    }
+    floe_table_commit *tcs = floe_xcalloc((size_t)n, sizeof *tcs);
+    int rc = -1, failures = 0, attempts = 0;
+    for (;;) {
+        attempts++;
+        int nbuilt = 0, refused = 0, crc = 0;
+        for (; nbuilt < n && crc == 0; nbuilt++) {
+            crc = part_build(&a[nbuilt], &tcs[nbuilt], err);
+            refused |= a[nbuilt].refused;
+        }
+        if (crc == 0) {
+            if (!txn) {
+                floe_table_state st;
+                memset(&st, 0, sizeof st);
+                crc = c->commit_table(c, &tcs[0], &st, err);
+                if (crc == 0) floe_table_set_state(a[0].t, &st);
+            } else {
+                crc = c->commit_transaction(c, tcs, n, err);
+            }
+            if (crc == 0) {
+                for (int i = 0; i < n; i++) {
+                    part_unbuild(&a[i]);
+                    pathv_clear(&a[i].written); /* the table's files now */
+                }
+                if (txn) {
+                    /* Committed: the state is the table's next load.  A reload
+                     * that keeps failing leaves a handle behind, which the next
+                     * commit (a lost race) reloads. */
+                    floe_err ignored;
+                    for (int i = 0; i < n; i++)
+                        for (int k = 1; floe_table_reload(a[i].t, &ignored) && k <= retry.retries; k++)
+                            floe_snapshot_backoff(k, &retry);
+                }
+                rc = 0;
+                break;
+            }
+            /* the commit failed: unknown keeps every part's files */
+            int kept = err->code == FLOE_EUNKNOWN;
+            for (int i = 0; i < n; i++) part_failed(&a[i], kept);
+        } else {
+            /* the build of part nbuilt - 1 failed: nothing was sent */
+            for (int i = 0; i < nbuilt; i++) part_failed(&a[i], 0);
+        }
+        if (refused || (err->code != FLOE_ECONFLICT && err->code != FLOE_EUNKNOWN)) break;
+        /* Reload (retrying a failed reload within the same budget) and look
+         * for the commit when an outcome was unknown. */
+        int reloaded = 0;
+        while (!reloaded && failures < retry.retries) {
+            floe_snapshot_backoff(++failures, &retry);
+            reloaded = reload_all(a, n, err) == 0;
+        }
+        if (!reloaded) {
+            floe_buf d;
+            floe_buf_init(&d);
+            describe(a, n, &d);
+            floe_err_prefix(err, "%s: gave up after %d attempts", floe_buf_cstr(&d), attempts);
+            floe_buf_free(&d);
+            break;
+        }
+        int landed = 0;
+        for (int i = 0; i < n && !landed; i++) landed = part_landed(&a[i]);
+        if (landed) {
+            rc = 0;
+            break;
+        }
+        int bad = 0;
+        for (int i = 0; i < n && !bad; i++) bad = part_rebase(&a[i], err) != 0;
+        if (bad) break;
+    }
+    free(tcs);
+    int unknown = 0;
+    for (int i = 0; i < n; i++) unknown |= a[i].unknown;
+    if (rc != 0 && unknown) {
+        err->code = FLOE_EUNKNOWN;
+        floe_err_prefix(err, "an earlier attempt's outcome is unknown and its files are kept");
+    }
+    for (int i = 0; i < n; i++) part_finish(&a[i], rc == 0);
+    return rc;
+}
+
 int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, const floe_props *extra,
                       floe_err *err) {
     return floe_table_append_ex(t, files, n, extra, NULL, NULL, NULL, err);
@@ -450,100 +723,62 @@ int floe_table_append(floe_table *t, const floe_ice_data_file *files, int n, con
 
 int floe_table_append_ex(floe_table *t, const floe_ice_data_file *files, int n, const floe_props *extra,
                          const char *branch, floe_append_summary_fn fn, void *ctx, floe_err *err) {
-    const floe_ice_metadata *m = floe_table_meta(t);
-    if (check_files(m, files, n, err)) return floe_err_prefix(err, "table %s.%s", t->ns, t->name);
     append_ctx a;
-    memset(&a, 0, sizeof a);
-    a.t = t;
-    a.files = files;
-    a.nfiles = n;
-    a.summary_fn = fn;
-    a.branch = branch && *branch ? branch : "main";
-    a.summary_ctx = ctx;
-    if (extra) floe_props_copy(&a.extra, extra);
-    else floe_props_init(&a.extra);
-    if (!floe_props_get(&a.extra, FLOE_COMMIT_ID_KEY)) {
-        char id[37];
-        floe_ice_uuid_random(id);
-        floe_props_set(&a.extra, FLOE_COMMIT_ID_KEY, id);
+    if (part_prepare(&a, t, files, n, extra, branch, fn, ctx, NULL, err)) return -1;
+    return run_attempts(&a, 1, 0, err);
+}
+
+int floe_table_append_atomic(const floe_catalog *c) { return c && c->commit_transaction != NULL; }
+
+int floe_table_append_many(floe_append_part *parts, int n, floe_err *err) {
+    if (n <= 0) return 0;
+    for (int i = 0; i < n; i++) {
+        parts[i].committed = 0;
+        floe_err_clear(&parts[i].err);
     }
-    a.commit_id = floe_xstrdup(floe_props_get(&a.extra, FLOE_COMMIT_ID_KEY));
-    floe_ice_uuid_random(a.uuid);
-    floe_buf_init(&a.new_bytes);
-    do a.snapshot_id = floe_snapshot_random_id();
-    while (snapshot_exists(m, a.snapshot_id));
-
-    floe_snapshot_retry retry;
-    floe_snapshot_retry_read(&m->properties, &retry);
-
-    pathv written = {0};
-    int unknown = 0;        /* some attempt's outcome is unknown */
-    int64_t unknown_from = -1;
-    int rc = n > 0 ? write_new_manifest(&a, err) : 0;
-    int failures = 0;
-    while (rc == 0) {
-        a.attempt++;
-        int64_t parent_id;
-        if (attempt(&a, &written, &parent_id, err) == 0) break; /* committed */
-        if (err->code == FLOE_EUNKNOWN) {
-            if (!unknown) unknown_from = parent_id;
-            unknown = 1;
-            pathv_clear(&written); /* may be in the table now: keep */
-        } else {
-            discard(t, &written);
-            if (err->code != FLOE_ECONFLICT) {
+    floe_catalog *c = parts[0].t->catalog;
+    for (int i = 1; i < n; i++)
+        if (parts[i].t->catalog != c)
+            return floe_err_set(err, FLOE_EINVAL, "appending to %s.%s and %s.%s at once: not one catalog",
+                                parts[0].t->ns, parts[0].t->name, parts[i].t->ns, parts[i].t->name);
+    if (!floe_table_append_atomic(c)) {
+        /* Not atomic: one commit per table.  Each goes on whatever became
+         * of the others; err is the first failure. */
+        int rc = 0;
+        for (int i = 0; i < n; i++) {
+            floe_append_part *p = &parts[i];
+            if (floe_table_append_ex(p->t, p->files, p->nfiles, p->extra, p->branch, p->fn, p->ctx, &p->err) == 0) {
+                p->committed = 1;
+            } else if (rc == 0) {
+                *err = p->err;
                 rc = -1;
-                break;
             }
         }
-        /* Reload (retrying a failed reload within the same budget) and
-         * look for this commit when an outcome was unknown. */
-        int reloaded = 0;
-        while (!reloaded && failures < retry.retries) {
-            floe_snapshot_backoff(++failures, &retry);
-            reloaded = floe_table_reload(t, err) == 0;
-        }
-        if (!reloaded) {
-            floe_err_prefix(err, "table %s.%s: gave up after %d attempts", t->ns, t->name, a.attempt);
+        return rc;
+    }
+    /* One commit id for the whole transaction: it names the cycle in every
+     * table, and finding it in one table after an unknown outcome is
+     * finding it in all. */
+    char id[37];
+    floe_ice_uuid_random(id);
+    append_ctx *a = floe_xcalloc((size_t)n, sizeof *a);
+    int rc = 0, nprep = 0;
+    for (; nprep < n; nprep++) {
+        floe_append_part *p = &parts[nprep];
+        if (part_prepare(&a[nprep], p->t, p->files, p->nfiles, p->extra, p->branch, p->fn, p->ctx, id, err)) {
             rc = -1;
             break;
         }
-        m = floe_table_meta(t);
-        if (unknown && floe_snapshot_landed(m, a.branch, a.commit_id, unknown_from)) break;
-        if (snapshot_exists(m, a.snapshot_id)) {
-            /* Another writer took the id: the new manifest's entries name
-             * it, so both are replaced (the old manifest only when no
-             * attempt with it may have landed). */
-            if (!unknown) drop_new_manifest(&a);
-            else if (a.has_new) {
-                floe_ice_manifest_file_free(&a.new_mf);
-                floe_buf_free(&a.new_bytes);
-                a.has_new = 0;
-            }
-            do a.snapshot_id = floe_snapshot_random_id();
-            while (snapshot_exists(m, a.snapshot_id));
-            if (n > 0) rc = write_new_manifest(&a, err);
-        }
     }
-    if (rc != 0) {
-        if (unknown) {
-            err->code = FLOE_EUNKNOWN;
-            floe_err_prefix(err, "an earlier attempt's outcome is unknown and its files are kept");
-        } else {
-            drop_new_manifest(&a);
-        }
-    }
-    pathv_free(&written);
-    floe_ice_manifest_file_free(&a.new_mf);
-    floe_buf_free(&a.new_bytes);
-    floe_props_free(&a.extra);
-    free(a.commit_id);
-    /* Bounded history (expire.h): keeps the metadata, and so every later
-     * commit, from growing with the table's age.  Best effort: the append
-     * has landed whatever happens here, and the next commit tries again. */
     if (rc == 0) {
-        floe_err ignored = {0};
-        floe_table_bound_history(t, &ignored);
+        rc = run_attempts(a, n, 1, err);
+    } else {
+        for (int i = 0; i < nprep; i++) part_finish(&a[i], 0);
+    }
+    free(a);
+    for (int i = 0; i < n; i++) {
+        parts[i].committed = rc == 0;
+        if (rc) parts[i].err = *err;
     }
     return rc;
 }

@@ -7,6 +7,10 @@
  *
  * A handle sees the table as of its last load or commit; floe_table_reload
  * refreshes it (after a conflict).  One handle is not thread-safe.
+ *
+ * A handle keeps the manifest lists it read lately, by path (table.c): an
+ * append reads its parent's list, and the bounded history's expiry reads
+ * the lists of every snapshot it keeps, which earlier appends read.
  */
 #ifndef FLOE_TABLE_TABLE_H
 #define FLOE_TABLE_TABLE_H
@@ -20,11 +24,14 @@ struct floe_catalog_handle {
     floe_catalog *catalog;
 };
 
+typedef struct floe_table_lists floe_table_lists;
+
 typedef struct floe_table {
     floe_catalog *catalog;    /* borrowed */
     char *ns, *name;
     floe_table_state state;
     floe_fileio *io;          /* borrowed from the catalog */
+    floe_table_lists *lists;  /* manifest lists read lately (table.c); NULL until one is */
 } floe_table;
 
 /* Splits "a.b.name" into namespace "a.b" and name "name" (malloc'd);
@@ -45,7 +52,8 @@ void floe_table_free(floe_table *t);
 
 static inline const floe_ice_metadata *floe_table_meta(const floe_table *t) { return t->state.metadata; }
 
-/* The manifest files of snapshot s (read from its manifest list).  Free with
+/* The manifest files of snapshot s (read from its manifest list, or copied
+ * from the handle's kept lists when it read that path before).  Free with
  * floe_table_manifests_free.  FLOE_EUNSUPPORTED for a v1 snapshot that
  * embeds manifest paths instead of a list. */
 int floe_table_manifests(floe_table *t, const floe_ice_snapshot *s, floe_ice_manifest_file **out, int *n,

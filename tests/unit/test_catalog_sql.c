@@ -11,7 +11,9 @@
  * purge); commits with requirements, the compare-and-swap when two commits
  * race from the same base (forced: a raw connection holds the row until
  * both have written their metadata), multi-table transactions, and many
- * processes committing to one table at once with reload-and-retry.
+ * processes committing to one table at once with reload-and-retry; the
+ * metadata a catalog object keeps between calls, used only while the row
+ * names the file it came from.
  */
 #include <dirent.h>
 #include <ftw.h>
@@ -1173,6 +1175,135 @@ TEST(open_errors) {
     test_rmtree(dir);
 }
 
+/* ---- the metadata a catalog object keeps ---------------------------------------------- */
+
+static char *metadata_json(const floe_ice_metadata *m) {
+    floe_buf b;
+    floe_buf_init(&b);
+    floe_ice_metadata_to_json(m, &b);
+    char *s = floe_xstrdup(floe_buf_cstr(&b));
+    floe_buf_free(&b);
+    return s;
+}
+
+/* What c holds for db.t equals what the file reads as: the JSON of the
+ * metadata c loads and of the metadata a fresh catalog parses match. */
+static void check_same_as_file(env *e, floe_catalog *c) {
+    floe_catalog *fresh = env_open(e);
+    CHECK(fresh != NULL);
+    if (!fresh) return;
+    floe_err err = {0};
+    floe_table_state kept = {0}, read = {0};
+    CHECK_OK(c->load_table(c, "db", "t", &kept, &err), &err);
+    CHECK_OK(fresh->load_table(fresh, "db", "t", &read, &err), &err);
+    if (kept.metadata && read.metadata) {
+        CHECK_EQ_STR(kept.metadata_location, read.metadata_location);
+        char *a = metadata_json(kept.metadata), *b = metadata_json(read.metadata);
+        CHECK_EQ_STR(a, b);
+        free(a);
+        free(b);
+    }
+    floe_table_state_free(&kept);
+    floe_table_state_free(&read);
+    floe_catalog_free(fresh);
+}
+
+/* A catalog object reuses the metadata it last wrote or read for a table
+ * only while the row still names that file: commits by another catalog
+ * object in between are seen, a commit based on a stale state conflicts,
+ * and what is kept reads as the file does. */
+TEST(kept_metadata_guarded_by_location) {
+    env e;
+    floe_catalog *c1 = setup(&e);
+    if (!c1) return;
+    floe_catalog *c2 = env_open(&e);
+    CHECK(c2 != NULL);
+    if (!c2) {
+        teardown(&e, c1);
+        return;
+    }
+    floe_err err = {0};
+    CHECK(make_ns(c1, "db") == 0);
+    CHECK_OK(make_table(c1, "db", "t", NULL, NULL, &err), &err);
+    check_same_as_file(&e, c1);
+    floe_table_state s1 = {0}, cur = {0};
+    CHECK_OK(commit_snapshot(c1, "db", "t", 101, NULL, &s1, &err), &err);
+    check_same_as_file(&e, c1);
+    /* Another catalog object commits: c1's kept file is no longer current. */
+    CHECK_OK(commit_snapshot(c2, "db", "t", 102, NULL, NULL, &err), &err);
+    CHECK_OK(c1->load_table(c1, "db", "t", &cur, &err), &err);
+    if (cur.metadata) {
+        CHECK_EQ_INT(cur.metadata->current_snapshot_id, 102);
+        CHECK_EQ_INT(cur.metadata->nsnapshots, 2);
+    }
+    floe_table_state_free(&cur);
+    /* A commit from c1's stale state (main at 101) conflicts. */
+    if (s1.metadata) {
+        commit_parts p;
+        commit_parts_init(&p, s1.metadata, 103, "file:///x/snap-103.avro");
+        floe_table_commit tc = {"db", "t", &p.req, 1, p.upd, 2};
+        CHECK(c1->commit_table(c1, &tc, NULL, &err) == -1);
+        CHECK_EQ_INT(err.code, FLOE_ECONFLICT);
+        commit_parts_free(&p);
+    }
+    /* Alternating writers, each on what the row names: all land in order. */
+    for (int k = 0; k < 6; k++)
+        CHECK_OK(commit_snapshot(k % 2 ? c2 : c1, "db", "t", 104 + k, NULL, NULL, &err), &err);
+    /* A multi-table commit through c2, then a commit through c1. */
+    CHECK_OK(c2->load_table(c2, "db", "t", &cur, &err), &err);
+    if (cur.metadata) {
+        commit_parts p;
+        commit_parts_init(&p, cur.metadata, 110, "file:///x/snap-110.avro");
+        floe_table_commit tc = {"db", "t", &p.req, 1, p.upd, 2};
+        CHECK_OK(c2->commit_transaction(c2, &tc, 1, &err), &err);
+        commit_parts_free(&p);
+    }
+    floe_table_state_free(&cur);
+    CHECK_OK(commit_snapshot(c1, "db", "t", 111, NULL, NULL, &err), &err);
+    /* Properties changed through c1, then read back from c1 and a fresh catalog. */
+    floe_ice_update upd;
+    memset(&upd, 0, sizeof upd);
+    upd.kind = FLOE_UPD_SET_PROPERTIES;
+    floe_props_init(&upd.props);
+    floe_props_set(&upd.props, "k", "v");
+    floe_table_commit tp = {"db", "t", NULL, 0, &upd, 1};
+    CHECK_OK(c1->commit_table(c1, &tp, NULL, &err), &err);
+    floe_props_free(&upd.props);
+    check_same_as_file(&e, c1);
+    CHECK_OK(c1->load_table(c1, "db", "t", &cur, &err), &err);
+    if (cur.metadata) {
+        static const int64_t want[] = {101, 102, 104, 105, 106, 107, 108, 109, 110, 111};
+        CHECK_EQ_INT(cur.metadata->nsnapshots, 10);
+        for (int i = 0; i < cur.metadata->nsnapshots && i < 10; i++)
+            CHECK_EQ_INT(cur.metadata->snapshots[i].snapshot_id, want[i]);
+        CHECK_EQ_INT(cur.metadata->current_snapshot_id, 111);
+        CHECK_EQ_STR(floe_props_get(&cur.metadata->properties, "k"), "v");
+    }
+    /* The kept metadata is used without reading the file: with the file
+     * replaced by garbage (never done to a real table), c1 still loads it,
+     * while a catalog object that holds nothing fails to parse it. */
+    if (cur.metadata_location && e.sqlite) {
+        FILE *f = fopen(floe_uri_local_path(cur.metadata_location), "w");
+        CHECK(f != NULL);
+        if (f) {
+            fputs("{}", f);
+            fclose(f);
+        }
+        floe_table_state again = {0};
+        CHECK_OK(c1->load_table(c1, "db", "t", &again, &err), &err);
+        if (again.metadata) CHECK_EQ_INT(again.metadata->current_snapshot_id, 111);
+        floe_table_state_free(&again);
+        floe_catalog *fresh = env_open(&e);
+        CHECK(fresh && fresh->load_table(fresh, "db", "t", &again, &err) == -1);
+        floe_table_state_free(&again);
+        floe_catalog_free(fresh);
+    }
+    floe_table_state_free(&cur);
+    floe_table_state_free(&s1);
+    floe_catalog_free(c2);
+    teardown(&e, c1);
+}
+
 TEST_MAIN(T(jdbc_layout_and_rows), T(v0_database_and_upgrade), T(catalog_names_isolate), T(sql_error_messages), T(namespaces), T(tables), T(commit_table),
           T(commit_transaction), T(cas_race_one_winner), T(concurrent_processes), T(drop_with_purge),
-          T(open_errors))
+          T(open_errors), T(kept_metadata_guarded_by_location))

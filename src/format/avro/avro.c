@@ -6,11 +6,23 @@
  * metadata (avro.schema, avro.codec, ...), a 16-byte sync marker, then blocks
  * of (record count, byte size, records, sync).  The deflate codec is raw
  * deflate (RFC 1951) without a zlib header.
+ *
+ * Parsed writer schemas are shared: every manifest and manifest list of a
+ * table carries one of a few schema texts, and parsing that JSON was most
+ * of the cost of opening one.  A small process-wide cache (SCHEMA_SLOTS
+ * entries, least recently used replaced; texts over SCHEMA_MAX_TEXT are
+ * not kept) maps the exact bytes of a schema text to its parsed schema;
+ * only a byte-identical text reuses one.  An entry is reference-counted
+ * (the cache holds one reference, each reader using it another) and freed
+ * when the last goes, so a reader's schema stays valid however the cache
+ * changes.  A mutex guards the cache: readers run on several threads (the
+ * pipeline and its maintenance thread).
  */
 #include "format/avro/avro.h"
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +32,8 @@
 
 #define AVRO_BLOCK_TARGET (64 * 1024)
 #define AVRO_MAX_DEPTH 64
+#define SCHEMA_SLOTS 8
+#define SCHEMA_MAX_TEXT (256 * 1024)
 
 /* ---- encoding ------------------------------------------------------------ */
 
@@ -293,12 +307,113 @@ static const floe_avro_schema *parse_schema(schema_ctx *c, json_t *j, int depth)
     return primitive(c, type);
 }
 
+/* ---- shared parsed schemas -------------------------------------------------- */
+
+typedef struct shared_schema {
+    char *text;            /* the exact schema bytes (not NUL-terminated) */
+    size_t len;
+    floe_arena arena;      /* the parsed schema */
+    const floe_avro_schema *schema;
+    int refs;              /* the cache's one, if cached, + one per reader */
+    uint64_t used;
+} shared_schema;
+
+static pthread_mutex_t schema_lock = PTHREAD_MUTEX_INITIALIZER;
+static shared_schema *schema_cache[SCHEMA_SLOTS];
+static uint64_t schema_tick;
+
+/* Drops one reference (lock held). */
+static void schema_unref_locked(shared_schema *e) {
+    if (--e->refs > 0) return;
+    floe_arena_free(&e->arena);
+    free(e->text);
+    free(e);
+}
+
+static void schema_release(shared_schema *e) {
+    if (!e) return;
+    pthread_mutex_lock(&schema_lock);
+    schema_unref_locked(e);
+    pthread_mutex_unlock(&schema_lock);
+}
+
+/* The cached schema of exactly text[0..len), with a reference for the
+ * caller, or NULL. */
+static shared_schema *schema_lookup(const char *text, size_t len) {
+    shared_schema *hit = NULL;
+    pthread_mutex_lock(&schema_lock);
+    for (int i = 0; i < SCHEMA_SLOTS && !hit; i++) {
+        shared_schema *e = schema_cache[i];
+        if (e && e->len == len && memcmp(e->text, text, len) == 0) hit = e;
+    }
+    if (hit) {
+        hit->refs++;
+        hit->used = ++schema_tick;
+    }
+    pthread_mutex_unlock(&schema_lock);
+    return hit;
+}
+
+/* Caches e (which holds the caller's reference), unless its text is too
+ * long or another thread cached the same text meanwhile. */
+static void schema_insert(shared_schema *e) {
+    if (e->len > SCHEMA_MAX_TEXT) return;
+    pthread_mutex_lock(&schema_lock);
+    int slot = 0;
+    for (int i = 0; i < SCHEMA_SLOTS; i++) {
+        shared_schema *o = schema_cache[i];
+        if (o && o->len == e->len && memcmp(o->text, e->text, e->len) == 0) {
+            slot = -1;
+            break;
+        }
+        if (!o) {
+            if (schema_cache[slot]) slot = i;
+        } else if (schema_cache[slot] && o->used < schema_cache[slot]->used) {
+            slot = i;
+        }
+    }
+    if (slot >= 0) {
+        if (schema_cache[slot]) schema_unref_locked(schema_cache[slot]);
+        e->refs++;
+        e->used = ++schema_tick;
+        schema_cache[slot] = e;
+    }
+    pthread_mutex_unlock(&schema_lock);
+}
+
+/* Parses schema text[0..len) of file `file` (uncached). */
+static shared_schema *schema_parse(const char *text, size_t len, const char *file, floe_err *err) {
+    json_error_t jerr;
+    json_t *j = json_loadb(text, len, JSON_DECODE_ANY, &jerr);
+    if (!j) {
+        floe_err_set(err, FLOE_ECORRUPT, "%s: avro.schema is not JSON: %s", file, jerr.text);
+        return NULL;
+    }
+    shared_schema *e = floe_xcalloc(1, sizeof *e);
+    floe_arena_init(&e->arena, 4 * 1024);
+    schema_ctx sc = {&e->arena, NULL, 0, 0, file, err};
+    e->schema = parse_schema(&sc, j, 0);
+    free(sc.named);
+    json_decref(j);
+    if (!e->schema) {
+        floe_arena_free(&e->arena);
+        free(e);
+        return NULL;
+    }
+    e->text = floe_xmalloc(len ? len : 1);
+    memcpy(e->text, text, len);
+    e->len = len;
+    e->refs = 1;
+    return e;
+}
+
 /* ---- reader ---------------------------------------------------------------- */
 
 struct floe_avro_reader {
     const uint8_t *data, *end, *p;
     char *name;
-    floe_arena arena;        /* schema and metadata */
+    floe_arena arena;        /* metadata */
+    shared_schema *shared;   /* the parsed schema (a reference) */
     const floe_avro_schema *schema;
     char **meta_keys, **meta_vals;
     int nmeta;
@@ -537,17 +652,13 @@ floe_avro_reader *floe_avro_reader_open(const uint8_t *data, size_t len, const c
         floe_err_set(err, FLOE_ECORRUPT, "%s: avro header has no avro.schema", file);
         goto fail;
     }
-    json_error_t jerr;
-    json_t *j = json_loadb(schema_json, schema_len, JSON_DECODE_ANY, &jerr);
-    if (!j) {
-        floe_err_set(err, FLOE_ECORRUPT, "%s: avro.schema is not JSON: %s", file, jerr.text);
-        goto fail;
+    r->shared = schema_lookup(schema_json, schema_len);
+    if (!r->shared) {
+        r->shared = schema_parse(schema_json, schema_len, file, err);
+        if (!r->shared) goto fail;
+        schema_insert(r->shared);
     }
-    schema_ctx sc = {&r->arena, NULL, 0, 0, file, err};
-    r->schema = parse_schema(&sc, j, 0);
-    free(sc.named);
-    json_decref(j);
-    if (!r->schema) goto fail;
+    r->schema = r->shared->schema;
     return r;
 fail:
     floe_avro_reader_free(r);
@@ -556,6 +667,7 @@ fail:
 
 void floe_avro_reader_free(floe_avro_reader *r) {
     if (!r) return;
+    schema_release(r->shared);
     floe_arena_free(&r->arena);
     free(r->meta_keys);
     free(r->meta_vals);
@@ -631,8 +743,10 @@ int floe_avro_reader_next(floe_avro_reader *r, floe_arena *arena, floe_avro_valu
 const floe_avro_value *floe_avro_get(const floe_avro_value *rec, const char *name) {
     if (!rec || rec->kind != FLOE_AVRO_RECORD) return NULL;
     const floe_avro_schema *s = rec->schema;
+    /* Manifests are read field by field through here: the first byte
+     * rules out most names without a call. */
     for (int i = 0; i < s->nchildren; i++)
-        if (strcmp(s->field_names[i], name) == 0) {
+        if (s->field_names[i][0] == name[0] && strcmp(s->field_names[i], name) == 0) {
             const floe_avro_value *v = &rec->u.arr.items[i];
             return v->kind == FLOE_AVRO_NULL ? NULL : v;
         }

@@ -94,6 +94,8 @@ typedef struct floe_avro_reader floe_avro_reader;
 /* Opens a container file held in memory (borrowed: keep data alive). */
 floe_avro_reader *floe_avro_reader_open(const uint8_t *data, size_t len, const char *name, floe_err *err);
 void floe_avro_reader_free(floe_avro_reader *r);
+/* The writer's schema: valid while r is open; readers of files with a
+ * byte-identical schema text may share it (avro.c). */
 const floe_avro_schema *floe_avro_reader_schema(const floe_avro_reader *r);
 /* A header metadata value (NUL-terminated copy), or NULL. */
 const char *floe_avro_reader_meta(const floe_avro_reader *r, const char *key);
