@@ -507,27 +507,8 @@ static int part_build(append_ctx *a, floe_table_commit *tc, floe_err *err) {
         if (rc == 0) pathv_add(&a->written, floe_buf_cstr(&path));
     }
     if (rc == 0) {
-        memset(&a->req, 0, sizeof a->req);
-        a->req.kind = FLOE_REQ_ASSERT_REF_SNAPSHOT_ID;
-        a->req.ref = floe_xstrdup(a->branch);
-        a->req.id = a->parent_id;
-        memset(a->upd, 0, sizeof a->upd);
-        a->upd[0].kind = FLOE_UPD_ADD_SNAPSHOT;
-        floe_ice_snapshot *s = &a->upd[0].snapshot;
-        s->snapshot_id = a->snapshot_id;
-        s->has_parent = parent != NULL;
-        s->parent_id = parent ? parent->snapshot_id : 0;
-        s->sequence_number = seq;
-        s->timestamp_ms = floe_ice_now_ms();
-        s->manifest_list = floe_xstrdup(floe_buf_cstr(&path));
-        s->summary = summary;
-        floe_props_init(&summary);
-        s->has_schema_id = 1;
-        s->schema_id = m->current_schema_id;
-        a->upd[1].kind = FLOE_UPD_SET_SNAPSHOT_REF;
-        a->upd[1].ref.name = floe_xstrdup(a->branch);
-        a->upd[1].ref.snapshot_id = a->snapshot_id;
-        a->upd[1].ref.min_snapshots_to_keep = a->upd[1].ref.max_snapshot_age_ms = a->upd[1].ref.max_ref_age_ms = -1;
+        floe_snapshot_build(m, a->branch, parent, a->snapshot_id, seq, floe_buf_cstr(&path), &summary, &a->req,
+                            a->upd);
         a->built = 1;
         *tc = (floe_table_commit){t->ns, t->name, &a->req, 1, a->upd, 2};
     }

@@ -172,16 +172,14 @@ int floe_snapshot_landed(const floe_ice_metadata *m, const char *branch, const c
 
 /* ---- the commit -------------------------------------------------------------------- */
 
-int floe_snapshot_commit(floe_table *t, const char *branch, const floe_ice_snapshot *parent, int64_t snapshot_id,
-                         int64_t seq, const char *manifest_list, floe_props *summary, floe_err *err) {
-    const floe_ice_metadata *m = floe_table_meta(t);
-    floe_ice_requirement req;
-    memset(&req, 0, sizeof req);
-    req.kind = FLOE_REQ_ASSERT_REF_SNAPSHOT_ID;
-    req.ref = floe_xstrdup(branch);
-    req.id = parent ? parent->snapshot_id : -1;
-    floe_ice_update upd[2];
-    memset(upd, 0, sizeof upd);
+void floe_snapshot_build(const floe_ice_metadata *m, const char *branch, const floe_ice_snapshot *parent,
+                         int64_t snapshot_id, int64_t seq, const char *manifest_list, floe_props *summary,
+                         floe_ice_requirement *req, floe_ice_update upd[2]) {
+    memset(req, 0, sizeof *req);
+    req->kind = FLOE_REQ_ASSERT_REF_SNAPSHOT_ID;
+    req->ref = floe_xstrdup(branch);
+    req->id = parent ? parent->snapshot_id : -1;
+    memset(upd, 0, 2 * sizeof *upd);
     upd[0].kind = FLOE_UPD_ADD_SNAPSHOT;
     floe_ice_snapshot *s = &upd[0].snapshot;
     s->snapshot_id = snapshot_id;
@@ -198,6 +196,13 @@ int floe_snapshot_commit(floe_table *t, const char *branch, const floe_ice_snaps
     upd[1].ref.name = floe_xstrdup(branch);
     upd[1].ref.snapshot_id = snapshot_id;
     upd[1].ref.min_snapshots_to_keep = upd[1].ref.max_snapshot_age_ms = upd[1].ref.max_ref_age_ms = -1;
+}
+
+int floe_snapshot_commit(floe_table *t, const char *branch, const floe_ice_snapshot *parent, int64_t snapshot_id,
+                         int64_t seq, const char *manifest_list, floe_props *summary, floe_err *err) {
+    floe_ice_requirement req;
+    floe_ice_update upd[2];
+    floe_snapshot_build(floe_table_meta(t), branch, parent, snapshot_id, seq, manifest_list, summary, &req, upd);
     floe_table_commit tc = {t->ns, t->name, &req, 1, upd, 2};
     floe_table_state st;
     memset(&st, 0, sizeof st);

@@ -57,6 +57,16 @@ void floe_snapshot_backoff(int failures, const floe_snapshot_retry *r);
  * attempt whose outcome was unknown). */
 int floe_snapshot_landed(const floe_ice_metadata *m, const char *branch, const char *commit_id, int64_t stop);
 
+/* The requirement and the two updates that make snapshot `snapshot_id`
+ * (sequence number seq, manifest list at `manifest_list`, summary taken
+ * from *summary, which is left empty) the new head of `branch`, if the
+ * branch still points at `parent` (NULL: does not exist yet): what one
+ * table contributes to a commit or to a multi-table transaction.  The
+ * caller frees them (floe_ice_requirement_free, floe_ice_update_free). */
+void floe_snapshot_build(const floe_ice_metadata *m, const char *branch, const floe_ice_snapshot *parent,
+                         int64_t snapshot_id, int64_t seq, const char *manifest_list, floe_props *summary,
+                         floe_ice_requirement *req, floe_ice_update upd[2]);
+
 /* Commits snapshot `snapshot_id` (sequence number seq, manifest list at
  * `manifest_list`, summary taken from *summary, which is left empty) as
  * the new head of `branch`, requiring the branch to still point at

@@ -1,7 +1,8 @@
 /*
  * table_fixture.h — table-building helpers shared by the unit tests of the
  * operations that read or rewrite a table's files (test_append.c,
- * test_expire.c, test_maintenance.c, test_compact.c, test_scan.c): a
+ * test_append_many.c, test_table.c, test_expire.c, test_maintenance.c,
+ * test_compact.c, test_scan.c): data files that are only referenced, a
  * SQLite catalog in a fresh temp dir, a schema change committed by hand, a
  * catalog whose first commit reports an unknown outcome, rows read back, a
  * Parquet delete file written next to the data, and a `delete` snapshot
@@ -19,6 +20,30 @@
 #include "table/scan.h"
 #include "table/table.h"
 #include "test.h"
+
+/* ---- data files ---------------------------------------------------------------------- */
+
+/* A data file of t's default spec that is never written (appends only
+ * reference paths): <location>/data/f<i>.parquet with the given counts and
+ * one string partition value `part` (NULL: unpartitioned). */
+static inline void fixture_fake_file(floe_ice_data_file *f, const floe_table *t, int i, int64_t records,
+                                     int64_t bytes, const char *part) {
+    memset(f, 0, sizeof *f);
+    char path[512];
+    snprintf(path, sizeof path, "%s/data/f%04d.parquet", floe_table_meta(t)->location, i);
+    f->content = FLOE_ICE_CONTENT_DATA;
+    f->file_path = floe_xstrdup(path);
+    f->file_format = floe_xstrdup("PARQUET");
+    f->record_count = records;
+    f->file_size_in_bytes = bytes;
+    f->spec_id = floe_ice_metadata_spec(floe_table_meta(t))->spec_id;
+    f->npartition = part ? 1 : 0;
+    f->partition = floe_xcalloc(1, sizeof *f->partition);
+    if (part) {
+        f->partition[0].p = (const uint8_t *)floe_xstrdup(part);
+        f->partition[0].n = strlen(part);
+    }
+}
 
 /* ---- a catalog in a temp dir ------------------------------------------------------ */
 
@@ -142,11 +167,18 @@ typedef struct fixture_sums {
 
 static inline int fixture_sum_row(void *ctx, const char *json, size_t len, floe_err *err) {
     fixture_sums *s = ctx;
-    /* json is not NUL-terminated: search within len; the number after
-     * the key ends at a ',' or '}' inside the row. */
+    /* json is not NUL-terminated: search within len, and parse the number
+     * from a terminated copy (strtoll may read to a NUL). */
     const char *p = memmem(json, len, "\"id\":", 5);
     s->rows++;
-    if (p) s->ids += strtoll(p + 5, NULL, 10);
+    if (p) {
+        char num[32];
+        size_t n = (size_t)(json + len - (p + 5));
+        if (n >= sizeof num) n = sizeof num - 1;
+        memcpy(num, p + 5, n);
+        num[n] = 0;
+        s->ids += strtoll(num, NULL, 10);
+    }
     (void)err;
     return 0;
 }

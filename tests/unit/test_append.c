@@ -53,21 +53,7 @@ static floe_table *make_table(env *e, int partitioned, const floe_props *extra_p
 
 /* A data file (never written: appends only reference paths). */
 static void fake_file(floe_ice_data_file *f, const floe_table *t, int i, const char *country) {
-    memset(f, 0, sizeof *f);
-    char path[512];
-    snprintf(path, sizeof path, "%s/data/f%04d.parquet", floe_table_meta(t)->location, i);
-    f->content = FLOE_ICE_CONTENT_DATA;
-    f->file_path = floe_xstrdup(path);
-    f->file_format = floe_xstrdup("PARQUET");
-    f->record_count = 10 + i;
-    f->file_size_in_bytes = 1000 + i;
-    f->spec_id = floe_ice_metadata_spec(floe_table_meta(t))->spec_id;
-    f->npartition = country ? 1 : 0;
-    f->partition = floe_xcalloc(1, sizeof *f->partition);
-    if (country) {
-        f->partition[0].p = (const uint8_t *)floe_xstrdup(country);
-        f->partition[0].n = strlen(country);
-    }
+    fixture_fake_file(f, t, i, 10 + i, 1000 + i, country);
 }
 
 static int append_one(floe_table *t, int i, const char *country, floe_err *err) {

@@ -38,16 +38,7 @@ static floe_table *make_table(env *e, const char *retain) {
 
 static int append_one(floe_table *t, int i, floe_err *err) {
     floe_ice_data_file f;
-    memset(&f, 0, sizeof f);
-    char path[512];
-    snprintf(path, sizeof path, "%s/data/f%04d.parquet", floe_table_meta(t)->location, i);
-    f.content = FLOE_ICE_CONTENT_DATA;
-    f.file_path = floe_xstrdup(path);
-    f.file_format = floe_xstrdup("PARQUET");
-    f.record_count = 1 + i;
-    f.file_size_in_bytes = 100 + i;
-    f.spec_id = floe_ice_metadata_spec(floe_table_meta(t))->spec_id;
-    f.partition = floe_xcalloc(1, sizeof *f.partition);
+    fixture_fake_file(&f, t, i, 1 + i, 100 + i, NULL);
     int rc = floe_table_append(t, &f, 1, NULL, err);
     floe_ice_data_file_free(&f);
     return rc;
