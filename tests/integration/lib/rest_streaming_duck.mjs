@@ -8,8 +8,8 @@
 // the record count the table's manifest lists for it.  Prints `ok`/`not ok`
 // lines and ends with `N passed, N failed`.
 import fs from 'node:fs'
-import { duckJson, lit } from './duck.mjs'
-import { check, notOk, finish } from './tap.mjs'
+import { checkListedFiles } from './duck_files.mjs'
+import { notOk, finish } from './tap.mjs'
 
 const [cmd, listFile, firstArg, nArg, label] = process.argv.slice(2)
 if (cmd !== 'duck') throw new Error(`unknown command ${cmd}`)
@@ -20,21 +20,9 @@ const L = label ? `${label}: ` : ''
 try {
   const entries = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean).map((l) => {
     const [p, c] = l.split(' ')
-    return { p, c: Number(c) }
+    return { p, c: Number(c), name: p }
   })
-  if (!entries.length) throw new Error('no data files')
-  const list = `[${entries.map((e) => lit(e.p)).join(', ')}]`
-  const [r] = await duckJson(`SELECT count(*)::BIGINT AS n, count(DISTINCT id)::BIGINT AS d,
-    min(id)::BIGINT AS lo, max(id)::BIGINT AS hi FROM read_parquet(${list})`)
-  const got = { n: Number(r.n), d: Number(r.d), lo: Number(r.lo), hi: Number(r.hi) }
-  check(`${L}DuckDB over ${entries.length} data files: ${n} rows, ${n} distinct ids ${first}..${first + n - 1}`,
-    got.n === n && got.d === n && got.lo === first && got.hi === first + n - 1 ? null
-      : `count ${got.n}, distinct ${got.d}, min ${got.lo}, max ${got.hi}`)
-  const per = await duckJson(`SELECT filename AS f, count(*)::BIGINT AS n FROM read_parquet(${list}, filename = true) GROUP BY filename`)
-  const byPath = new Map(per.map((x) => [x.f, Number(x.n)]))
-  const wrong = entries.find((e) => (byPath.get(e.p) ?? 0) !== e.c)
-  check(`${L}DuckDB: every file holds the record count the table lists for it`,
-    wrong ? `${wrong.p}: listed ${wrong.c}, DuckDB reads ${byPath.get(wrong.p)}` : null)
+  await checkListedFiles(entries, first, n, L)
 } catch (e) {
   notOk(`${L}DuckDB over the data files`, e.message)
 }

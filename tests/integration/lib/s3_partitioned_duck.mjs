@@ -12,7 +12,7 @@
 // would need Iceberg's murmur3; the scan through floe covers the rest).
 // Prints `ok`/`not ok` lines and ends with `N passed, N failed`.
 import fs from 'node:fs'
-import { duckJson, lit } from './duck.mjs'
+import { checkListedFiles } from './duck_files.mjs'
 import { check, notOk, finish } from './tap.mjs'
 
 const [listFile, firstArg, nArg, label] = process.argv.slice(2)
@@ -24,26 +24,12 @@ try {
   const entries = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean).map((l) => {
     const [p, c, uri] = l.split(' ')
     const dirs = Object.fromEntries([...uri.matchAll(/\/([a-z_]+)=([^/]*)/g)].map((m) => [m[1], decodeURIComponent(m[2])]))
-    return { p, c: Number(c), uri, dirs }
+    return { p, c: Number(c), uri, name: uri, dirs }
   })
-  if (!entries.length) throw new Error('no data files')
-  const list = `[${entries.map((e) => lit(e.p)).join(', ')}]`
-  const [r] = await duckJson(`SELECT count(*)::BIGINT AS n, count(DISTINCT id)::BIGINT AS d,
-    min(id)::BIGINT AS lo, max(id)::BIGINT AS hi FROM read_parquet(${list})`)
-  const got = { n: Number(r.n), d: Number(r.d), lo: Number(r.lo), hi: Number(r.hi) }
-  check(`${L}DuckDB over ${entries.length} data files: ${n} rows, ${n} distinct ids ${first}..${first + n - 1}`,
-    got.n === n && got.d === n && got.lo === first && got.hi === first + n - 1 ? null
-      : `count ${got.n}, distinct ${got.d}, min ${got.lo}, max ${got.hi}`)
-  // Per file: its row count and the partition values its rows hold (ts is a
-  // timestamptz; duck.mjs sets the session's time zone to UTC).
-  const per = await duckJson(`SELECT filename AS f, count(*)::BIGINT AS n,
-    list_distinct(list(strftime(ts::TIMESTAMP, '%Y-%m-%d-%H'))) AS hours,
-    list_distinct(list(device)) AS devices
-    FROM read_parquet(${list}, filename = true) GROUP BY filename`)
-  const byPath = new Map(per.map((x) => [x.f, x]))
-  const wrong = entries.find((e) => Number(byPath.get(e.p)?.n ?? 0) !== e.c)
-  check(`${L}DuckDB: every file holds the record count the table lists for it`,
-    wrong ? `${wrong.uri}: listed ${wrong.c}, DuckDB reads ${byPath.get(wrong.p)?.n}` : null)
+  // Per file, besides its row count: the partition values its rows hold (ts
+  // is a timestamptz; duck.mjs sets the session's time zone to UTC).
+  const byPath = await checkListedFiles(entries, first, n, L,
+    `list_distinct(list(strftime(ts::TIMESTAMP, '%Y-%m-%d-%H'))) AS hours, list_distinct(list(device)) AS devices`)
   const noDirs = entries.find((e) => !('ts_hour' in e.dirs && 'id_bucket' in e.dirs && 'device' in e.dirs))
   const mismatch = entries.find((e) => {
     const x = byPath.get(e.p)
