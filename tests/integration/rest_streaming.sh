@@ -90,18 +90,6 @@ mock() {
 mock_end() { exec {MFD}>&-; }
 mock_produced() { grep -qx "produced=$1" "$MOUT"; }
 
-# serve NAME ARGS...: `floe ARGS` (a `catalog serve` command line) in the
-# background, its log in $T/NAME.slog.  Sets SPID and URL (empty if it did
-# not come up within 20 s).
-serve() {
-    local name=$1
-    shift
-    "$FLOE" "$@" --listen 127.0.0.1:0 >"$T/$name.sout" 2>"$T/$name.slog" </dev/null &
-    SPID=$!
-    KPIDS+=("$SPID")
-    wait_for 20 grep -qs 'listening on' "$T/$name.sout"
-    URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$T/$name.sout" | head -1)
-}
 # stop_server PID LOG NAME: SIGTERM, expect exit 0 within 40 s and no
 # sanitizer report in its log.
 stop_server() {

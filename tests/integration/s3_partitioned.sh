@@ -196,14 +196,9 @@ if [ "$code" != 200 ]; then
 fi
 ok "moto_server (no IAM checks) at $EP, bucket $BUCKET"
 
-"$FLOE" "${S3G[@]}" catalog serve --catalog "sqlite:$T/catalog.db" --warehouse "$WH" --listen 127.0.0.1:0 \
-    >"$T/serve.out" 2>"$T/serve.log" </dev/null &
-SPID=$!
-KPIDS+=("$SPID")
-wait_for 20 grep -qs 'listening on' "$T/serve.out"
-URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$T/serve.out" | head -1)
+serve serve "${S3G[@]}" catalog serve --catalog "sqlite:$T/catalog.db" --warehouse "$WH"
 if [ -z "$URL" ]; then
-    not_ok "floe catalog serve over $WH starts" "$(log_tail "$T/serve.log")"
+    not_ok "floe catalog serve over $WH starts" "$(log_tail "$T/serve.slog")"
     finish
 fi
 ok "floe catalog serve over $WH listens at $URL"
@@ -361,7 +356,7 @@ fi
 exec 9>&-
 kill -TERM "$SPID" 2>/dev/null
 wait_exit "$SPID" 40
-check "floe catalog serve stops on SIGTERM (exit 0)" "$RC" "exit $RC: $(log_tail "$T/serve.log")"
-no_sanitizer_reports "no sanitizer report in the server's log" "$T/serve.log"
+check "floe catalog serve stops on SIGTERM (exit 0)" "$RC" "exit $RC: $(log_tail "$T/serve.slog")"
+no_sanitizer_reports "no sanitizer report in the server's log" "$T/serve.slog"
 note "took $(($(now_ms) - t0)) ms"
 finish

@@ -146,6 +146,19 @@ wait_exit() {
     fi
 }
 
+# serve NAME ARGS...: `floe ARGS` (a `catalog serve` command line) in the
+# background, its log in $T/NAME.slog.  Sets SPID and URL (empty if it did
+# not come up within 20 s).
+serve() {
+    local name=$1
+    shift
+    "$FLOE" "$@" --listen 127.0.0.1:0 >"$T/$name.sout" 2>"$T/$name.slog" </dev/null &
+    SPID=$!
+    KPIDS+=("$SPID")
+    wait_for 20 grep -qs 'listening on' "$T/$name.sout"
+    URL=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$T/$name.sout" | head -1)
+}
+
 # figure FILE KEY: a figure of a --stats file (empty when missing).
 figure() { jq -r ".$2 // empty" "$1" 2>/dev/null; }
 
