@@ -1164,7 +1164,15 @@ static int dead_letter(floe_pipeline *p, const floe_kafka_msg *m, const char *ta
     int missing;
     ptable *t = table_open(p, floe_buf_cstr(&name), 1, &missing, err);
     floe_buf_free(&name);
-    if (!t) return -1;
+    if (!t) {
+        if (err->code == FLOE_EINVAL) return -1; /* a name that can never work */
+        /* The catalog failed (a timeout, a 5xx): the record is read again
+         * after a reset, like one whose data file could not be written. */
+        p->need_reset = 1;
+        snprintf(p->reset_reason, sizeof p->reset_reason, "%s", err->msg);
+        plog(p, 3, "dead-letter-table-failed", "error", err->msg, NULL);
+        return 0;
+    }
     offent *k = offmap_find(&t->known, m->topic, m->partition);
     if (k && m->offset < k->offset) {
         p->st.records_skipped++;
