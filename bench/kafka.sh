@@ -210,7 +210,7 @@ print(json.dumps({"who": "floe", "run": int(sys.argv[7]), "cpu_s": float(sys.arg
                   "last_snapshot_ms": max(s["timestamp-ms"] for s in snaps), "exit_ms": int(sys.argv[5]),
                   "rss_kb": int(sys.argv[6]), "table_records": total, "commits": st["commits"],
                   "files": st["files"], "elapsed_ms": st["elapsed_ms"],
-                  "memory_peak_bytes": st["memory_peak_bytes"]}))
+                  "memory_peak_bytes": st["memory_peak_bytes"], "fetch_nudges": st.get("fetch_nudges")}))
 EOF
         log "floe run $i: $(tail -n 1 "$OUT/runs.jsonl")"
         if [ "$i" = 1 ]; then
@@ -357,7 +357,8 @@ if thr == "1":
     print(line + ". Target: at least 80%.")
     print(f"Checks: plain consumer read every id once (missing {p['missing']}, duplicates {p['duplicates']}); "
           f"floe committed {f['records']} records, table total-records {f['table_records']}, "
-          f"{f['commits']} commit(s), {f['files']} file(s).")
+          f"{f['commits']} commit(s), {f['files']} file(s); floe's fetch nudges (wake-ups of a fetcher "
+          f"stopped by a full prefetch queue): {f.get('fetch_nudges')}.")
 if fresh == "1":
     x = json.load(open(f"{out}/fresh.json"))
     print(f"\nFreshness at {x['rate']:,} records/s for {x['records'] // x['rate']} s "

@@ -40,6 +40,25 @@
  * librdkafka's default, 100 MB with this one (the rest is mostly the open
  * file's buffered row group), throughput unchanged within the noise.
  *
+ * Refetch after a full queue (the "nudge"): once the prefetch queue holds
+ * queued.max.messages.kbytes or queued.min.messages, a fetcher (librdkafka's
+ * broker thread) stops fetching and only looks at the queue again when
+ * something else wakes it: a request or response of its own, or at most
+ * 1 s later (librdkafka 2.0 has no fetch.queue.backoff.ms and no wake-up
+ * when the application drains the queue).  With the group coordinator's
+ * heartbeats as the only traffic, a consumer catching up on a backlog
+ * drained its queue in tens of milliseconds and then sat idle for up to
+ * a heartbeat interval or a second, again and again: the streaming
+ * benchmark showed every thread idle 40-60% of the time.  So the poll
+ * thread watches the queue: once it has been nearly full and the pipeline
+ * has drained it to half, it asks the nudge thread to send the partition
+ * leaders a request (ListOffsets for the assigned partitions, the latest
+ * offsets: read-only, answered by any broker, the same request as
+ * rd_kafka_query_watermark_offsets).  Each leader's broker thread wakes to
+ * send it, decides again, and fetches.  The request goes from a thread of
+ * its own because librdkafka's call waits for the answer.  A consumer that
+ * keeps up never fills its queue and sends none.
+ *
  * The consumer's main queue is forwarded to the consumer queue
  * (rd_kafka_poll_set_consumer), so error, commit and rebalance callbacks
  * all run on the polling thread; only librdkafka's log lines arrive on its
@@ -48,6 +67,7 @@
 #include "pipeline/kafka_source.h"
 
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -77,7 +97,26 @@ struct floe_kafka_source {
     int failed;             /* sticky: fail_err says why */
     floe_err fail_err;
     int closed;
+
+    /* The nudge (see the top comment).  The poll thread owns the first
+     * group; the mutex guards the second. */
+    rd_kafka_queue_t *cq;      /* the consumer queue, for its length */
+    int64_t full_msgs;         /* queued.min.messages */
+    int64_t full_bytes;        /* queued.max.messages.kbytes, in bytes */
+    int64_t seen_msgs, seen_bytes; /* delivered so far: the mean message size */
+    int was_full;              /* the queue was nearly full since the last nudge */
+    pthread_mutex_t nudge_mu;
+    pthread_cond_t nudge_cv;
+    pthread_t nudge_thread;
+    int nudge_started;
+    int nudge_wanted;          /* a nudge is asked for and not yet sent */
+    int nudge_stop;
+    int64_t nudges_sent;
 };
+
+static void nudge_start(floe_kafka_source *s);
+static void nudge_stop(floe_kafka_source *s);
+static void watch_queue(floe_kafka_source *s, const floe_kafka_batch *b);
 
 /* ---- messages and batches ---------------------------------------------------- */
 
@@ -360,11 +399,21 @@ static int build_conf(floe_kafka_source *s, const floe_props *props, rd_kafka_co
     return 0;
 }
 
+/* A numeric property as the configuration holds it (0 when unreadable). */
+static int64_t conf_number(const rd_kafka_conf_t *conf, const char *key) {
+    char v[64];
+    size_t n = sizeof v;
+    if (rd_kafka_conf_get(conf, key, v, &n) != RD_KAFKA_CONF_OK) return 0;
+    return strtoll(v, NULL, 10);
+}
+
 int floe_kafka_source_new(const floe_props *props, const floe_kafka_callbacks *cb,
                           floe_kafka_source **out, floe_err *err) {
     *out = NULL;
     floe_kafka_source *s = floe_xcalloc(1, sizeof *s);
     if (cb) s->cb = *cb;
+    pthread_mutex_init(&s->nudge_mu, NULL);
+    pthread_cond_init(&s->nudge_cv, NULL);
     s->starts = rd_kafka_topic_partition_list_new(16);
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (build_conf(s, props, conf, err) != 0) {
@@ -372,6 +421,8 @@ int floe_kafka_source_new(const floe_props *props, const floe_kafka_callbacks *c
         floe_kafka_source_free(s);
         return -1;
     }
+    s->full_msgs = conf_number(conf, "queued.min.messages");
+    s->full_bytes = conf_number(conf, "queued.max.messages.kbytes") * 1024;
     char why[512];
     s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
     if (!s->rk) {
@@ -381,6 +432,8 @@ int floe_kafka_source_new(const floe_props *props, const floe_kafka_callbacks *c
         return -1;
     }
     rd_kafka_poll_set_consumer(s->rk);
+    s->cq = rd_kafka_queue_get_consumer(s->rk);
+    if (s->cq && s->full_msgs > 0 && s->full_bytes > 0) nudge_start(s);
     *out = s;
     return 0;
 }
@@ -437,6 +490,79 @@ static int64_t now_ms(void) {
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* ---- the nudge ------------------------------------------------------------------ */
+
+/* How often, in messages, the poll thread looks at the queue's length. */
+#define NUDGE_CHECK_EVERY 1024
+
+static void *nudge_main(void *arg) {
+    floe_kafka_source *s = arg;
+    pthread_mutex_lock(&s->nudge_mu);
+    for (;;) {
+        while (!s->nudge_wanted && !s->nudge_stop) pthread_cond_wait(&s->nudge_cv, &s->nudge_mu);
+        if (s->nudge_stop) break;
+        s->nudge_wanted = 0;
+        pthread_mutex_unlock(&s->nudge_mu);
+        /* The assigned partitions' latest offsets: one ListOffsets request
+         * per leader.  The answer does not matter, only that each leader's
+         * broker thread wakes; a failure (a leader moving, a rebalance)
+         * is covered by librdkafka's own 1 s re-decision. */
+        rd_kafka_topic_partition_list_t *pl = NULL;
+        if (rd_kafka_assignment(s->rk, &pl) == RD_KAFKA_RESP_ERR_NO_ERROR && pl->cnt > 0) {
+            for (int i = 0; i < pl->cnt; i++) pl->elems[i].offset = -1; /* -1: the latest */
+            (void)rd_kafka_offsets_for_times(s->rk, pl, 1000);
+        }
+        if (pl) rd_kafka_topic_partition_list_destroy(pl);
+        pthread_mutex_lock(&s->nudge_mu);
+        s->nudges_sent++;
+    }
+    pthread_mutex_unlock(&s->nudge_mu);
+    return NULL;
+}
+
+/* Starts the nudge thread; without it (it could not start) the consumer
+ * still works, only slower behind a full queue, which the log says. */
+static void nudge_start(floe_kafka_source *s) {
+    int rc = pthread_create(&s->nudge_thread, NULL, nudge_main, s);
+    if (rc) {
+        source_log(s, LOG_WARNING, "kafka group '%s': cannot start the refetch thread: %s", s->group,
+                   strerror(rc));
+        return;
+    }
+    s->nudge_started = 1;
+}
+
+static void nudge_stop(floe_kafka_source *s) {
+    if (!s->nudge_started) return;
+    pthread_mutex_lock(&s->nudge_mu);
+    s->nudge_stop = 1;
+    pthread_cond_signal(&s->nudge_cv);
+    pthread_mutex_unlock(&s->nudge_mu);
+    pthread_join(s->nudge_thread, NULL);
+    s->nudge_started = 0;
+}
+
+/* Called by the poll thread every NUDGE_CHECK_EVERY messages: marks the
+ * queue nearly full (3/4 of either limit), and once a nearly full queue
+ * is down to half of both, asks for a nudge.  The queue's byte size is
+ * not public; its length times the mean size delivered is near enough. */
+static void watch_queue(floe_kafka_source *s, const floe_kafka_batch *b) {
+    if (!s->cq || !s->nudge_started || b->n == 0) return;
+    int64_t len = (int64_t)rd_kafka_queue_length(s->cq);
+    int64_t msgs = s->seen_msgs + b->n;
+    int64_t mean = msgs > 0 ? (s->seen_bytes + (int64_t)b->bytes) / msgs : 0;
+    int64_t bytes = len * mean;
+    if (len * 4 >= s->full_msgs * 3 || bytes * 4 >= s->full_bytes * 3) {
+        s->was_full = 1;
+    } else if (s->was_full && len * 2 <= s->full_msgs && bytes * 2 <= s->full_bytes) {
+        s->was_full = 0;
+        pthread_mutex_lock(&s->nudge_mu);
+        s->nudge_wanted = 1;
+        pthread_cond_signal(&s->nudge_cv);
+        pthread_mutex_unlock(&s->nudge_mu);
+    }
+}
+
 /* A message carrying an error instead of data: end of partition (when
  * enable.partition.eof is on) is not news; a fatal error fails the source;
  * anything else is logged and the consumer carries on. */
@@ -475,13 +601,17 @@ int floe_kafka_source_poll(floe_kafka_source *s, floe_kafka_batch *b, int max_ms
             continue;
         }
         batch_push(b, m);
+        if ((b->n & (NUDGE_CHECK_EVERY - 1)) == 0) watch_queue(s, b);
     }
+    watch_queue(s, b);
     s->cur = NULL;
     if (s->failed) {
         floe_kafka_batch_release(b);
         *err = s->fail_err;
         return -1;
     }
+    s->seen_msgs += b->n;
+    s->seen_bytes += (int64_t)b->bytes;
     return b->n;
 }
 
@@ -573,6 +703,13 @@ void floe_kafka_lag_free(floe_kafka_lag *lag, int n) {
     free(lag);
 }
 
+int64_t floe_kafka_source_nudges(floe_kafka_source *s) {
+    pthread_mutex_lock(&s->nudge_mu);
+    int64_t n = s->nudges_sent;
+    pthread_mutex_unlock(&s->nudge_mu);
+    return n;
+}
+
 const char *floe_kafka_source_protocol(floe_kafka_source *s) {
     const char *proto = rd_kafka_rebalance_protocol(s->rk);
     return proto ? proto : "NONE";
@@ -583,6 +720,7 @@ const char *floe_kafka_source_protocol(floe_kafka_source *s) {
 int floe_kafka_source_close(floe_kafka_source *s, floe_err *err) {
     if (s->closed) return 0;
     s->closed = 1;
+    nudge_stop(s);
     rd_kafka_resp_err_t code = rd_kafka_consumer_close(s->rk);
     if (code)
         return floe_err_set(err, FLOE_EIO, "kafka group '%s': leaving the group: %s", s->group,
@@ -592,6 +730,8 @@ int floe_kafka_source_close(floe_kafka_source *s, floe_err *err) {
 
 void floe_kafka_source_free(floe_kafka_source *s) {
     if (!s) return;
+    nudge_stop(s);
+    if (s->cq) rd_kafka_queue_destroy(s->cq);
     if (s->rk) {
         if (s->closed)
             rd_kafka_destroy(s->rk);
@@ -599,6 +739,8 @@ void floe_kafka_source_free(floe_kafka_source *s) {
             rd_kafka_destroy_flags(s->rk, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
     }
     rd_kafka_topic_partition_list_destroy(s->starts);
+    pthread_cond_destroy(&s->nudge_cv);
+    pthread_mutex_destroy(&s->nudge_mu);
     free(s->view);
     free(s->group);
     free(s);

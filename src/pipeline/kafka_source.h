@@ -111,7 +111,9 @@ int floe_kafka_msg_header(const floe_kafka_msg *m, size_t idx, const char **name
  * and queued.max.messages.kbytes=16384 (librdkafka's prefetch queue, 64 MiB
  * by default, is always full behind a consumer slower than its fetcher; at
  * 16 MiB it stays a fraction of floe.memory.budget-bytes; librdkafka then
- * lowers fetch.max.bytes to match unless that is set).
+ * lowers fetch.max.bytes to match unless that is set).  A source runs one
+ * thread of its own, which wakes fetchers stopped by a full queue
+ * (floe_kafka_source_nudges).
  * enable.auto.commit and enable.auto.offset.store must be false if given.
  * Every other key passes through; an unknown key or bad value is an error
  * naming it.  cb is copied; its functions may be NULL. */
@@ -160,6 +162,11 @@ typedef struct floe_kafka_lag {
 int floe_kafka_source_lag(floe_kafka_source *s, int timeout_ms, floe_kafka_lag **out, int *n,
                           floe_err *err);
 void floe_kafka_lag_free(floe_kafka_lag *lag, int n);
+
+/* How many refetch nudges were sent so far: requests that wake a fetcher
+ * librdkafka stopped because the prefetch queue was full, once the
+ * pipeline has drained it to half (kafka_source.c says why).  Any thread. */
+int64_t floe_kafka_source_nudges(floe_kafka_source *s);
 
 /* The rebalance protocol in force: "COOPERATIVE", "EAGER", or "NONE"
  * before the first join and after close. */

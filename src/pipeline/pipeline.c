@@ -1066,14 +1066,21 @@ static void on_revoke(void *ctx, const floe_kafka_partition *parts, int n, int l
     }
 }
 
+/* Frees the source, keeping its count of fetch nudges in the stats. */
+static void source_free(floe_pipeline *p) {
+    if (!p->src) return;
+    p->st.fetch_nudges += floe_kafka_source_nudges(p->src);
+    floe_kafka_source_free(p->src);
+    p->src = NULL;
+}
+
 static int source_start(floe_pipeline *p, floe_err *err) {
     floe_kafka_callbacks cb = {p, on_assign, on_revoke, source_log};
     if (floe_kafka_source_new(&p->cfg->kafka, &cb, &p->src, err)) return -1;
     const floe_config *c = p->cfg;
     if (floe_kafka_source_subscribe(p->src, (const char *const *)c->topics.v, c->topics.n,
                                     c->topics_regex.text ? c->topics_regex.text : NULL, err)) {
-        floe_kafka_source_free(p->src);
-        p->src = NULL;
+        source_free(p);
         return -1;
     }
     return 0;
@@ -1735,8 +1742,7 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
     floe_kafka_batch_free(&b);
     if (p->stop_requests >= 2) {
         plog(p, 4, "stopped", "reason", "second signal: nothing more committed", NULL);
-        floe_kafka_source_free(p->src);
-        p->src = NULL;
+        source_free(p);
         return rc;
     }
     /* maintenance ends first: the final commit need not race a compaction */
@@ -1758,8 +1764,7 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
         *err = p->fatal;
         rc = -1;
     }
-    floe_kafka_source_free(p->src);
-    p->src = NULL;
+    source_free(p);
     floe_pipeline_stats s;
     floe_pipeline_get_stats(p, &s);
     plog(p, 6, "stopped", "records_in", num(s.records_in), "committed", num(s.records_committed), "dead",
@@ -1863,6 +1868,7 @@ int floe_pipeline_metrics_port(const floe_pipeline *p) { return p->msrv ? floe_m
 
 void floe_pipeline_get_stats(const floe_pipeline *p, floe_pipeline_stats *out) {
     *out = p->st;
+    out->fetch_nudges += p->src ? floe_kafka_source_nudges(p->src) : 0;
     out->freshness_p50_ms = fresh_quantile(p, 0.50);
     out->freshness_p99_ms = fresh_quantile(p, 0.99);
     out->freshness_max_ms = fresh_quantile(p, 1.0);
@@ -1872,7 +1878,7 @@ void floe_pipeline_free(floe_pipeline *p) {
     if (!p) return;
     floe_maintainer_stop(p->maint);
     floe_metrics_server_stop(p->msrv);
-    if (p->src) floe_kafka_source_free(p->src);
+    source_free(p);
     for (int i = 0; i < p->ntables; i++) table_free(p->tables[i]);
     free(p->tables);
     floe_pq_encoder_free(p->encoder); /* after the writers it served */

@@ -24,7 +24,11 @@
  *                   other, revoke before assign; 12k messages exactly once;
  *   assign_failure  an on_assign that fails, or gives a negative offset,
  *                   fails the source for good with that error; close works;
- *   regex           a regex subscription takes the matching topics only.
+ *   regex           a regex subscription takes the matching topics only;
+ *   full_queue      a consumer slower than its fetcher, with a small
+ *                   prefetch queue: the source nudges the fetcher each time
+ *                   the pipeline has drained the full queue, and every
+ *                   message still arrives exactly once, in order.
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -82,13 +86,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 /* Produces n messages round-robin over the partitions; message i goes to
  * partition i % parts with key "k<i>", value "<topic>/<partition>/<i>" and
  * header seq=<i>. */
-static void produce(const char *topic, int parts, int first, int n) {
+static void produce_batched(const char *topic, int parts, int first, int n, const char *batch_msgs) {
     char why[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     rd_kafka_conf_set_log_cb(conf, quiet_log);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     if (rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, why, sizeof why) ||
-        rd_kafka_conf_set(conf, "linger.ms", "5", why, sizeof why))
+        rd_kafka_conf_set(conf, "linger.ms", "5", why, sizeof why) ||
+        (batch_msgs && rd_kafka_conf_set(conf, "batch.num.messages", batch_msgs, why, sizeof why)))
         abort();
     rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (!p) abort();
@@ -109,6 +114,10 @@ static void produce(const char *topic, int parts, int first, int n) {
     CHECK_EQ_INT(rd_kafka_flush(p, 20000), 0);
     rd_kafka_destroy(p);
     CHECK_EQ_INT(delivery_failures, 0);
+}
+
+static void produce(const char *topic, int parts, int first, int n) {
+    produce_batched(topic, parts, first, n, NULL);
 }
 
 /* The "events" topic: NMSG messages over NPART partitions, made once. */
@@ -208,14 +217,16 @@ static void test_props(floe_props *props, const char *group) {
 
 /* A consumer of topic in group, subscribed unless subscribe is 0.  NULL
  * with err set on failure. */
-static floe_kafka_source *open_source(consumer *c, world *w, int who, const char *topic,
-                                      const char *group, int subscribe, floe_err *err) {
+static floe_kafka_source *open_source_with(consumer *c, world *w, int who, const char *topic,
+                                           const char *group, int subscribe, const char *const *extra,
+                                           floe_err *err) {
     memset(c, 0, sizeof *c);
     c->w = w;
     c->who = who;
     c->topic = topic;
     floe_props props;
     test_props(&props, group);
+    for (int i = 0; extra && extra[i]; i += 2) floe_props_set(&props, extra[i], extra[i + 1]);
     floe_kafka_callbacks cb = {.ctx = c, .on_assign = on_assign, .on_revoke = on_revoke, .on_log = log_warn};
     if (floe_kafka_source_new(&props, &cb, &c->src, err) != 0) c->src = NULL;
     floe_props_free(&props);
@@ -224,6 +235,11 @@ static floe_kafka_source *open_source(consumer *c, world *w, int who, const char
         c->src = NULL;
     }
     return c->src;
+}
+
+static floe_kafka_source *open_source(consumer *c, world *w, int who, const char *topic,
+                                      const char *group, int subscribe, floe_err *err) {
+    return open_source_with(c, w, who, topic, group, subscribe, NULL, err);
 }
 
 /* Polls once and checks every message: held partition, next offset,
@@ -378,6 +394,9 @@ TEST(consume_all) {
     for (int p = 0; p < NPART; p++) CHECK_EQ_INT(c.next[p], NMSG / NPART);
     int64_t zero[NPART] = {0};
     check_exactly_once(&w1, zero, NMSG / NPART);
+    /* 10,000 small messages never fill the default prefetch queue (3/4 of
+     * 100,000 messages or of 16 MiB): no nudge. */
+    CHECK_EQ_INT(floe_kafka_source_nudges(c.src), 0);
 
     /* Nothing more arrives. */
     CHECK_EQ_INT(poll_check(&c, 500, 300), 0);
@@ -693,4 +712,37 @@ TEST(regex) {
     floe_kafka_source_free(s);
 }
 
-TEST_MAIN(T(config_errors), T(consume_all), T(restart), T(group_split), T(assign_failure), T(regex))
+TEST(full_queue) {
+    /* Batches of 10 messages and fetches of at most about one batch per
+     * partition: the queue fills over several fetches, not in one. */
+    if (rd_kafka_mock_topic_create(cluster(), "trickle", NPART, 1)) abort();
+    produce_batched("trickle", NPART, 0, NMSG, "10");
+    world w;
+    world_init(&w);
+    consumer c;
+    floe_err err = {0};
+    const char *extra[] = {"queued.min.messages", "200", "max.partition.fetch.bytes", "256", NULL};
+    if (!open_source_with(&c, &w, 0, "trickle", "g-full", 1, extra, &err)) {
+        CHECK_OK(-1, &err);
+        return;
+    }
+    /* Slower than the fetcher: 20 messages, then a pause. */
+    int64_t t0 = mono_ms();
+    int64_t end = mono_ms() + 60000;
+    while (c.consumed < NMSG && mono_ms() < end) {
+        if (poll_check(&c, 20, 200) < 0) break;
+        usleep(2000);
+    }
+    CHECK_EQ_INT(c.consumed, NMSG);
+    int64_t zero[NPART] = {0};
+    check_exactly_once(&w, zero, NMSG / NPART);
+    int64_t nudges = floe_kafka_source_nudges(c.src);
+    fprintf(stderr, "  full_queue: %lld nudge(s) %lld ms\n", (long long)nudges, (long long)(mono_ms() - t0));
+    CHECK(nudges >= 1);
+    CHECK_OK(floe_kafka_source_close(c.src, &err), &err);
+    floe_kafka_source_free(c.src);
+    CHECK_EQ_INT(w.errors, 0);
+}
+
+TEST_MAIN(T(config_errors), T(consume_all), T(restart), T(group_split), T(assign_failure), T(regex),
+          T(full_queue))
