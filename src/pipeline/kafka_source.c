@@ -547,7 +547,7 @@ static void nudge_stop(floe_kafka_source *s) {
  * is down to half of both, asks for a nudge.  The queue's byte size is
  * not public; its length times the mean size delivered is near enough. */
 static void watch_queue(floe_kafka_source *s, const floe_kafka_batch *b) {
-    if (!s->cq || !s->nudge_started || b->n == 0) return;
+    if (!s->nudge_started || b->n == 0) return;
     int64_t len = (int64_t)rd_kafka_queue_length(s->cq);
     int64_t msgs = s->seen_msgs + b->n;
     int64_t mean = msgs > 0 ? (s->seen_bytes + (int64_t)b->bytes) / msgs : 0;

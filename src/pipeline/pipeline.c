@@ -634,24 +634,34 @@ static double fresh_quantile(const floe_pipeline *p, double q) {
     return -1;
 }
 
+/* Asks for a reset (what is uncommitted is dropped and read again from the
+ * tables' progress) once the current step is over; why goes to the log. */
+static void want_reset(floe_pipeline *p, const char *fmt, ...) FLOE_PRINTF(2, 3);
+static void want_reset(floe_pipeline *p, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->reset_reason, sizeof p->reset_reason, fmt, ap);
+    va_end(ap);
+    p->need_reset = 1;
+}
+
+/* A data file of t could not be written (storage down, disk full, a
+ * directory gone): what is uncommitted is dropped and read again (a reset;
+ * eight in a row without a commit stop the pipeline), never committed
+ * past. */
+static void write_failed(floe_pipeline *p, ptable *t, const floe_err *e) {
+    p->st.commit_failures++;
+    floe_counter_add(t->m_failures, 1);
+    want_reset(p, "writing the files of %s failed: %s", t->ident, e->msg);
+    plog(p, 3, "write-failed", "table", t->ident, "error", e->msg, NULL);
+}
+
 /* A table's commit is three steps around the append (the table's own, or
  * a transaction's over several tables): commit_prepare, then
  * commit_succeeded or commit_failed.  Preparing: phase0 gives floors
  * only; otherwise the written files join the pending ones, committed with
  * the full marker.  Returns -1 with err when the files could not be
  * written (which resets). */
-/* A data file of t could not be written (storage down, disk full, a
- * directory gone): what is uncommitted is dropped and read again (a reset;
- * eight in a row without a commit stop the pipeline), never committed
- * past. */
-static void write_failed(floe_pipeline *p, ptable *t, const floe_err *e) {
-    p->need_reset = 1;
-    p->st.commit_failures++;
-    floe_counter_add(t->m_failures, 1);
-    snprintf(p->reset_reason, sizeof p->reset_reason, "writing the files of %s failed: %s", t->ident, e->msg);
-    plog(p, 3, "write-failed", "table", t->ident, "error", e->msg, NULL);
-}
-
 static int commit_prepare(floe_pipeline *p, ptable *t, int phase0, commit_ctx *cc, floe_err *err) {
     memset(cc, 0, sizeof *cc);
     cc->p = p;
@@ -730,10 +740,8 @@ static int commit_failed(floe_pipeline *p, ptable *t, commit_ctx *cc, const floe
     floe_counter_add(t->m_failures, 1);
     t->fail_streak++;
     plog(p, 4, "commit-failed", "table", t->ident, "error", err->msg, "attempt", num(t->fail_streak), NULL);
-    if (cc->fenced || err->code == FLOE_EUNKNOWN) {
-        p->need_reset = 1;
-        snprintf(p->reset_reason, sizeof p->reset_reason, "%s", cc->fenced ? "fenced off" : "commit outcome unknown");
-    }
+    if (cc->fenced || err->code == FLOE_EUNKNOWN)
+        want_reset(p, "%s", cc->fenced ? "fenced off" : "commit outcome unknown");
     return -1;
 }
 
@@ -1035,8 +1043,7 @@ static void on_revoke(void *ctx, const floe_kafka_partition *parts, int n, int l
     plog(p, 6, "revoked", "partitions", num(n), "lost", lost ? "true" : "false", NULL);
     p->awaiting_assignment = 1;
     if (lost) {
-        p->need_reset = 1;
-        snprintf(p->reset_reason, sizeof p->reset_reason, "partitions lost to the group");
+        want_reset(p, "partitions lost to the group");
     } else if (!p->need_reset && p->stop_requests < 2) {
         /* Commit what is held for them while they are still ours. */
         floe_err e;
@@ -1046,8 +1053,7 @@ static void on_revoke(void *ctx, const floe_kafka_partition *parts, int n, int l
                 p->fatal = e;
                 p->has_fatal = 1;
             }
-            p->need_reset = 1;
-            snprintf(p->reset_reason, sizeof p->reset_reason, "commit before revocation failed");
+            want_reset(p, "commit before revocation failed");
         }
     }
     /* Going either way; with a reset pending, what is held for them is
@@ -1175,8 +1181,7 @@ static int dead_letter(floe_pipeline *p, const floe_kafka_msg *m, const char *ta
         if (err->code == FLOE_EINVAL) return -1; /* a name that can never work */
         /* The catalog failed (a timeout, a 5xx): the record is read again
          * after a reset, like one whose data file could not be written. */
-        p->need_reset = 1;
-        snprintf(p->reset_reason, sizeof p->reset_reason, "%s", err->msg);
+        want_reset(p, "%s", err->msg);
         plog(p, 3, "dead-letter-table-failed", "error", err->msg, NULL);
         return 0;
     }

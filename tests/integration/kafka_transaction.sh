@@ -265,7 +265,7 @@ together txfault "$T/flt" db.events3 connect-txfault
 for sp in "$SPID:srv" "$FPID_SRV:flt"; do
     kill -TERM "${sp%%:*}" 2>/dev/null
     wait_exit "${sp%%:*}" 40
-    check "the server ($T/${sp#*:}) stops on SIGTERM (exit 0)" "$RC" "exit $RC: $(log_tail "$T/${sp#*:}.log")"
+    check "the server ($T/${sp#*:}) stops on SIGTERM (exit 0)" "$RC" "exit $RC: $(log_tail "$T/${sp#*:}.slog")"
 done
 no_sanitizer_reports "no sanitizer reports in floe run or the servers" "$T"/tx*.log "$T/srv.slog" "$T/flt.slog"
 finish
