@@ -43,7 +43,9 @@ typedef struct floe_rest_server_opts {
     /* Fault injection for tests of clients, NULL = none: a comma-separated
      * list of KIND:SHARE, KIND one of 500, 503, 409, timeout,
      * after-commit-500, plus the settings timeout-ms:N (how long a
-     * "timeout" holds the request, default 30000) and seed:N. */
+     * "timeout" holds the request, default 30000), seed:N, match:SUBSTR
+     * (only requests whose path contains SUBSTR may be faulted) and
+     * count:N (at most N faults in all). */
     const char *faults;
     /* Serve under /v1/PREFIX/ (advertised in /v1/config) as well as /v1/. */
     const char *prefix;

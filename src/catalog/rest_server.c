@@ -42,7 +42,12 @@
  * 500 CommitStateUnknownException; timeout holds the request for
  * timeout-ms and then carries it out (its answer usually reaches nobody,
  * and a commit may land after the client gave up).  /v1/config and the
- * token endpoint are never faulted.
+ * token endpoint are never faulted.  Two settings make faults
+ * deterministic for a test that needs one path hit a known number of
+ * times: match:SUBSTR lets only requests whose raw path contains SUBSTR
+ * draw (e.g. one table's loads and commits), and count:N ends fault
+ * injection after N injected faults in all (with a share of 1, exactly the
+ * first N matching requests fail).
  */
 #include "floe/catalog_server.h"
 
@@ -123,6 +128,8 @@ struct floe_rest_server {
     double share[NFAULTS];
     int any_fault;
     int64_t fault_timeout_ms;
+    char *fault_match;     /* only paths containing this draw; NULL = all */
+    int64_t faults_left;   /* count:N, how many may still be injected; -1 = no limit */
     uint64_t rng;
 };
 
@@ -1401,13 +1408,19 @@ static void serve(floe_rest_server *s, struct MHD_Connection *conn, const char *
     } else {
         enum fault f = F_NONE;
         int kind = route_kind(segs, n, method);
-        if (s->any_fault && kind >= 0) {
+        if (s->any_fault && kind >= 0 && (!s->fault_match || strstr(url, s->fault_match))) {
             double x = draw(s), acc = 0;
             for (int k = F_500; k < NFAULTS && f == F_NONE; k++) {
                 acc += s->share[k];
                 if (x < acc) f = (enum fault)k;
             }
             if ((f == F_409 || f == F_AFTER_COMMIT_500) && kind != 1) f = F_NONE;
+            if (f != F_NONE && s->faults_left >= 0) {
+                pthread_mutex_lock(&s->lock);
+                if (s->faults_left == 0) f = F_NONE;
+                else s->faults_left--;
+                pthread_mutex_unlock(&s->lock);
+            }
         }
         if (f == F_500) {
             fail(rp, 500, "InternalServerError", "injected fault: 500");
@@ -1545,9 +1558,11 @@ static int parse_auth(floe_rest_server *s, const char *auth, floe_err *err) {
     return rc;
 }
 
-/* "500:0.1,503:0.1,409:0.05,timeout:0.05,after-commit-500:0.1,timeout-ms:2000,seed:7". */
+/* "500:0.1,503:0.1,409:0.05,timeout:0.05,after-commit-500:0.1,timeout-ms:2000,seed:7",
+ * plus "match:SUBSTR" and "count:N". */
 static int parse_faults(floe_rest_server *s, const char *spec, floe_err *err) {
     s->fault_timeout_ms = DEFAULT_FAULT_TIMEOUT_MS;
+    s->faults_left = -1;
     uint64_t seed = 0;
     if (random_bytes(&seed, sizeof seed)) seed = (uint64_t)floe_wall_ms();
     if (spec && *spec) {
@@ -1556,6 +1571,16 @@ static int parse_faults(floe_rest_server *s, const char *spec, floe_err *err) {
         int rc = 0;
         for (char *item = strtok_r(copy, ",", &save); item && rc == 0; item = strtok_r(NULL, ",", &save)) {
             while (*item == ' ') item++;
+            if (strncmp(item, "match:", 6) == 0) {
+                /* the substring may hold ':' itself */
+                if (!item[6]) {
+                    rc = floe_err_set(err, FLOE_EINVAL, "--faults: match needs a path substring");
+                    break;
+                }
+                free(s->fault_match);
+                s->fault_match = floe_xstrdup(item + 6);
+                continue;
+            }
             char *colon = strrchr(item, ':');
             char *end;
             if (!colon) {
@@ -1565,11 +1590,12 @@ static int parse_faults(floe_rest_server *s, const char *spec, floe_err *err) {
             *colon = 0;
             const char *v = colon + 1;
             errno = 0;
-            if (strcmp(item, "timeout-ms") == 0 || strcmp(item, "seed") == 0) {
+            if (strcmp(item, "timeout-ms") == 0 || strcmp(item, "seed") == 0 || strcmp(item, "count") == 0) {
                 unsigned long long x = strtoull(v, &end, 10);
-                if (errno || *end || end == v)
+                if (errno || *end || end == v || *v == '-' || x > INT64_MAX)
                     rc = floe_err_set(err, FLOE_EINVAL, "--faults: %s needs a whole number, not '%s'", item, v);
                 else if (item[0] == 's') seed = x;
+                else if (item[0] == 'c') s->faults_left = (int64_t)x;
                 else s->fault_timeout_ms = (int64_t)x;
                 continue;
             }
@@ -1585,7 +1611,7 @@ static int parse_faults(floe_rest_server *s, const char *spec, floe_err *err) {
             if (k == F_NONE) {
                 rc = floe_err_set(err, FLOE_EINVAL,
                                   "--faults: unknown fault '%s' (500, 503, 409, timeout, after-commit-500, "
-                                  "timeout-ms, seed)",
+                                  "timeout-ms, seed, match, count)",
                                   item);
                 break;
             }
@@ -1614,6 +1640,7 @@ static void server_free(floe_rest_server *s) {
     free(s->uri);
     free(s->warehouse);
     free(s->warehouse_uri);
+    free(s->fault_match);
     free(s->prefix);
     free(s->host);
     pthread_mutex_destroy(&s->lock);

@@ -54,8 +54,12 @@ static const char SERVE_HELP[] =
     "                                               CommitStateUnknownException\n"
     "                             timeout           hold the request timeout-ms, then\n"
     "                                               carry it out\n"
-    "                           and the settings timeout-ms:N (default 30000) and\n"
-    "                           seed:N (repeatable draws).  /v1/config and\n"
+    "                           and the settings timeout-ms:N (default 30000),\n"
+    "                           seed:N (repeatable draws), match:SUBSTR (only\n"
+    "                           requests whose path contains SUBSTR are faulted)\n"
+    "                           and count:N (at most N faults in all; with\n"
+    "                           '500:1,match:/tables/t,count:3' the first 3\n"
+    "                           requests on that path fail).  /v1/config and\n"
     "                           /v1/oauth/tokens are never faulted.\n"
     "\n" CLI_CATALOG_HELP;
 

@@ -461,6 +461,17 @@ static void table_set_floors(floe_pipeline *p, ptable *t) {
     }
 }
 
+/* t is about to receive record (topic, partition, offset): its floor there
+ * may not be above it.  A table opened while the record is handled got
+ * the partition's position as its floor, which is already past the
+ * record; a marker-only snapshot at that floor followed by a reset (or a
+ * crash) before the record's commit would make the record look committed
+ * to t, and it would be skipped for t when read again. */
+static void floor_cover(ptable *t, const char *topic, int32_t partition, int64_t offset) {
+    offent *f = offmap_find(&t->floor, topic, partition);
+    if (f && f->offset > offset) f->offset = offset;
+}
+
 static ptable *table_add(floe_pipeline *p, const char *ident, int is_dlq) {
     ptable *t = floe_xcalloc(1, sizeof *t);
     t->ident = floe_xstrdup(ident);
@@ -1190,6 +1201,7 @@ static int dead_letter(floe_pipeline *p, const floe_kafka_msg *m, const char *ta
         p->st.records_skipped++;
         return 0;
     }
+    if (!k) floor_cover(t, m->topic, m->partition, m->offset);
     floe_buf *b = &p->dlq;
     b->len = 0;
     floe_buf_puts(b, "{\"topic\":");
@@ -1408,6 +1420,7 @@ static int write_to(floe_pipeline *p, const floe_kafka_msg *m, const char *ident
         floe_counter_add(p->m_skipped, 1);
         return 0;
     }
+    if (!k) floor_cover(t, m->topic, m->partition, m->offset);
     if (floe_datafile_writer_write(t->dw, rec, len, m->offset, &e)) {
         if (e.code != FLOE_EINVAL) {
             write_failed(p, t, &e); /* the record is read again after the reset */

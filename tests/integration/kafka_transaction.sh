@@ -43,57 +43,14 @@ if [ "$MODE" = asan ]; then G=800 ROUNDS=10; else G=2400 ROUNDS=16; fi
 start_mock --topic $TOPIC --partitions $PARTS
 
 # ---- the records ---------------------------------------------------------------------
-# gen.py writes round-R-P.lines (`key<TAB>value` lines for partition P in
-# round R, sent in that order) and expect.json for kafka_check.mjs dlq.
-cat >"$T/gen.py" <<'EOF'
-import base64, json, os, random, sys
-out, topic, parts, G, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-rnd = random.Random(11)
-b64 = lambda b: base64.b64encode(b).decode()
-def good(i):
-    return json.dumps({"id": i, "name": "n%d" % i, "qty": i * 3}, separators=(",", ":")).encode()
-bads = [
-    ("string for long qty", lambda n: b'{"id":%d,"name":"x","qty":"seven"}' % (900000 + n), ["qty"]),
-    ("not JSON", lambda n: b"not json %d" % n, ["JSON"]),
-    ("array", lambda n: b"[%d,2,3]" % n, ["JSON"]),
-]
-exp = {"good": list(range(G)), "bad": [], "absent": []}
-nbad = 0
-for p in range(parts):
-    ids = [i for i in range(G) if i % parts == p]
-    per = (len(ids) + rounds - 1) // rounds
-    off = 0
-    for r in range(rounds):
-        chunk = [(b"k%d" % i, good(i), None) for i in ids[r * per:(r + 1) * per]]
-        # two bad records inside the chunk: never its first or last record
-        for _ in range(2):
-            what, make, reason = bads[nbad % len(bads)]
-            at = rnd.randrange(1, len(chunk))
-            chunk.insert(at, (b"bad-%d" % nbad, make(nbad), (what, reason)))
-            nbad += 1
-        with open(os.path.join(out, "round-%02d-%d.lines" % (r, p)), "wb") as f:
-            for key, value, info in chunk:
-                f.write(key + b"\t" + value + b"\n")
-                if info:
-                    exp["bad"].append({"topic": topic, "partition": p, "offset": off, "key": b64(key),
-                                       "value": b64(value), "what": info[0], "reason": info[1],
-                                       "show": nbad <= 3})
-                off += 1
-with open(os.path.join(out, "expect.json"), "w") as f:
-    json.dump(exp, f)
-print(len(exp["bad"]))
-EOF
+# lib/mixed_rounds.py writes round-R-P.lines (`key<TAB>value` lines for
+# partition P in round R, sent in that order) and expect.json for
+# kafka_check.mjs dlq.
 mkdir -p "$T/in"
-NBAD=$(python3 "$T/gen.py" "$T/in" $TOPIC $PARTS $G $ROUNDS)
+NBAD=$(python3 "$ROOT/tests/integration/lib/mixed_rounds.py" "$T/in" $TOPIC $PARTS $G $ROUNDS 11)
 note "MODE=$MODE: $G good records, $NBAD bad ones, $ROUNDS rounds over $PARTS partitions"
 
 # ---- the catalogs and tables ------------------------------------------------------------
-cat >"$T/schema.json" <<'EOF'
-{"type":"struct","schema-id":0,"fields":[
- {"id":1,"name":"id","required":true,"type":"long"},
- {"id":2,"name":"name","required":false,"type":"string"},
- {"id":3,"name":"qty","required":false,"type":"long"}]}
-EOF
 serve srv catalog serve --warehouse "$T/srv"
 if [ -z "$URL" ]; then
     not_ok "floe catalog serve starts" "$(log_tail "$T/srv.slog")"
@@ -116,16 +73,16 @@ check "the server advertises POST /v1/{prefix}/transactions/commit" $? "$(head -
 
 made=0
 "$FLOE" namespace create db --warehouse "$T/wh" >/dev/null 2>"$T/create.err" || made=1
-"$FLOE" table create db.events1 --schema "$T/schema.json" --property floe.history.retain-last=0 \
+"$FLOE" table create db.events1 --schema "$T/in/schema.json" --property floe.history.retain-last=0 \
     --warehouse "$T/wh" >/dev/null 2>>"$T/create.err" || made=1
 "$FLOE" namespace create db --catalog "$URL" >/dev/null 2>>"$T/create.err" || made=1
-"$FLOE" table create db.events2 --schema "$T/schema.json" --property floe.history.retain-last=0 \
+"$FLOE" table create db.events2 --schema "$T/in/schema.json" --property floe.history.retain-last=0 \
     --catalog "$URL" >/dev/null 2>>"$T/create.err" || made=1
 # The faulty server's 500s and 503s may hit any route, so db.events3 is
 # created in its store directly (the SQLite catalog under $T/flt), not
 # through it: the faults are for the run's commits.
 "$FLOE" namespace create db --warehouse "$T/flt" >/dev/null 2>>"$T/create.err" || made=1
-"$FLOE" table create db.events3 --schema "$T/schema.json" --property floe.history.retain-last=0 \
+"$FLOE" table create db.events3 --schema "$T/in/schema.json" --property floe.history.retain-last=0 \
     --warehouse "$T/flt" >/dev/null 2>>"$T/create.err" || made=1
 check "the data tables exist (SQLite: db.events1; REST: db.events2, db.events3)" $made "$(head -c 300 "$T/create.err")"
 
