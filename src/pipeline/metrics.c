@@ -309,7 +309,10 @@ double floe_gauge_value(const floe_gauge *g) {
     return double_of(atomic_load_explicit(&((floe_gauge *)g)->value, memory_order_relaxed));
 }
 
-void floe_histogram_observe(floe_histogram *h, double v) {
+void floe_histogram_observe(floe_histogram *h, double v) { floe_histogram_observe_n(h, v, 1); }
+
+void floe_histogram_observe_n(floe_histogram *h, double v, uint64_t n) {
+    if (n == 0) return;
     const double *b = h->fam->bounds;
     size_t lo = 0, hi = h->fam->nbounds; /* first bound >= v; NaN lands in +Inf */
     while (lo < hi) {
@@ -318,8 +321,8 @@ void floe_histogram_observe(floe_histogram *h, double v) {
         else lo = mid + 1;
     }
     if (isnan(v)) lo = h->fam->nbounds;
-    atomic_fetch_add_explicit(&h->counts[lo], 1, memory_order_relaxed);
-    add_double(&h->value, v);
+    atomic_fetch_add_explicit(&h->counts[lo], n, memory_order_relaxed);
+    add_double(&h->value, n == 1 ? v : v * (double)n);
 }
 
 /* ---- exposition ------------------------------------------------------------------ */

@@ -49,6 +49,10 @@ void floe_gauge_set(floe_gauge *g, double v);
 void floe_gauge_add(floe_gauge *g, double delta);
 double floe_gauge_value(const floe_gauge *g);
 void floe_histogram_observe(floe_histogram *h, double v);
+/* n observations of the same value at once: one bucket search and two
+ * atomic updates instead of n of each (the per-record freshness of a
+ * commit comes in runs of equal timestamps). */
+void floe_histogram_observe_n(floe_histogram *h, double v, uint64_t n);
 
 /* Appends the exposition of every series, families in registration order. */
 void floe_metrics_expose(floe_metrics *m, floe_buf *out);

@@ -622,16 +622,21 @@ static int commit_summary(void *ctx, const floe_ice_metadata *base, floe_props *
     return 0;
 }
 
+/* Records' timestamps (milliseconds) come in runs of equal values, a few
+ * hundred records a millisecond at full rate: each run is counted at once. */
 static void fresh_observe(floe_pipeline *p, int64_t now, const int64_t *ts, size_t n) {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && ts[j] == ts[i]; j++) {
+        }
         if (ts[i] < 0) continue;
+        uint64_t k = j - i;
         int64_t d = now - ts[i];
         if (d < 0) d = 0;
         int bin = d < 10000 ? (int)d : 10000 + (int)((d - 10000) / 100);
         if (bin >= FRESH_BINS) bin = FRESH_BINS - 1;
-        p->fresh[bin]++;
-        p->nfresh++;
-        floe_histogram_observe(p->m_fresh, (double)d / 1000.0);
+        p->fresh[bin] += k;
+        p->nfresh += k;
+        floe_histogram_observe_n(p->m_fresh, (double)d / 1000.0, k);
     }
 }
 

@@ -444,9 +444,15 @@ static int fast_timestamp(const char *s, size_t n, int unit, int64_t *v) {
     if (sec > 59) return -1;
     size_t i = 19;
     if (i < n && s[i] == '.') {
-        size_t k = n >= 27 ? fraction_word(load8(s + 19), unit, &frac) : 0;
+        /* ".fff" and its suffix in one word; a text shorter than the word
+         * (".123Z" ends most of them) is padded with zero bytes, which end
+         * the digits like any other non-digit */
+        uint64_t w = 0;
+        if (n >= 27) w = load8(s + 19);
+        else memcpy(&w, s + 19, n - 19);
+        size_t k = fraction_word(w, unit, &frac);
         if (k == 0 || (k == 7 && n > 27 && is_digit(s[27]))) {
-            /* short text, or more than 7 digits: one at a time */
+            /* no digit (refused there), or more than 7 digits: one at a time */
             i++;
             if (scan_fraction(s, n, &i, unit, &frac)) return -1;
         } else if (k > 7) {

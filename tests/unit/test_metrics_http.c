@@ -68,8 +68,8 @@ TEST(histogram_text) {
     floe_histogram *h = floe_metrics_histogram(m, "floe_commit_seconds", "Commit duration.", l, secs, 3, &err);
     CHECK(h);
     floe_histogram_observe(h, 0.1); /* on a bound: counted in that bucket (le) */
-    floe_histogram_observe(h, 0.25);
-    floe_histogram_observe(h, 0.25);
+    floe_histogram_observe_n(h, 0.25, 2); /* as two observations */
+    floe_histogram_observe_n(h, 99, 0);   /* none */
     floe_histogram_observe(h, 7);
     const double bytes[] = {1024, 1048576};
     floe_histogram *f = floe_metrics_histogram(m, "floe_file_bytes", "File sizes.", NULL, bytes, 2, &err);

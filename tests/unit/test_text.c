@@ -478,8 +478,29 @@ TEST(timestamp_fast_path) {
         if (got != want) fprintf(stderr, "  %s: %lld != %lld\n", v[i].s, (long long)got, (long long)want);
         CHECK(got == want);
     }
+    /* Fractions shorter than a word (the text ends within 8 bytes of the
+     * '.'), in every unit, with each ending the layout allows. */
+    static const struct { const char *s; int unit; int64_t want; } f[] = {
+        {"2026-01-01T00:00:01.123Z", FLOE_UNIT_MILLIS, 20454LL * 86400000 + 1123},
+        {"2026-01-01T00:00:01.123Z", FLOE_UNIT_MICROS, (20454LL * 86400 + 1) * 1000000 + 123000},
+        {"2026-01-01T00:00:01.123Z", FLOE_UNIT_NANOS, (20454LL * 86400 + 1) * 1000000000 + 123000000},
+        {"2026-01-01T00:00:01.1", FLOE_UNIT_MILLIS, 20454LL * 86400000 + 1100},
+        {"2026-01-01T00:00:01.12z", FLOE_UNIT_MICROS, (20454LL * 86400 + 1) * 1000000 + 120000},
+        {"2026-01-01T00:00:01.120000", FLOE_UNIT_MILLIS, 20454LL * 86400000 + 1120},
+        {"2026-01-01T00:00:01.5+01:00", FLOE_UNIT_MILLIS, 20454LL * 86400000 + 1500 - 3600000},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        int64_t got = 0;
+        CHECK(floe_parse_timestamp(f[i].s, strlen(f[i].s), f[i].unit, &got) == 0);
+        if (got != f[i].want) fprintf(stderr, "  %s: %lld != %lld\n", f[i].s, (long long)got, (long long)f[i].want);
+        CHECK(got == f[i].want);
+    }
     /* Near-misses of the layout are still judged by the general rules. */
     int64_t x;
+    CHECK(floe_parse_timestamp("2026-01-01T00:00:01.1234Z", 25, FLOE_UNIT_MILLIS, &x) == -1); /* finer than millis */
+    CHECK(floe_parse_timestamp("2026-01-01T00:00:01.12\0Z", 24, FLOE_UNIT_MILLIS, &x) == -1);
+    CHECK(floe_parse_timestamp("2026-01-01T00:00:01.123", 22, FLOE_UNIT_MILLIS, &x) == 0 &&
+          x == 20454LL * 86400000 + 1120); /* the length given, not the NUL, ends the text */
     CHECK(floe_parse_timestamp("2026-02-30T00:00:00Z", 20, FLOE_UNIT_MICROS, &x) == -1);
     CHECK(floe_parse_timestamp("2026-01-01T24:00:00Z", 20, FLOE_UNIT_MICROS, &x) == -1);
     CHECK(floe_parse_timestamp("2026-01-01T00:60:00Z", 20, FLOE_UNIT_MICROS, &x) == -1);
