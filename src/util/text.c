@@ -340,6 +340,22 @@ static uint64_t load8(const char *p) {
     return v;
 }
 
+/* The m bytes at p (1 <= m <= 8) in the low bytes of a word, the others
+ * zero: two overlapping loads (their common bytes are the same) rather
+ * than a copy of variable length, which costs a loop or a call. */
+static uint64_t load_short(const char *p, size_t m) {
+    if (m >= 4) {
+        uint32_t lo, hi;
+        memcpy(&lo, p, 4);
+        memcpy(&hi, p + m - 4, 4);
+        return (uint64_t)lo | (uint64_t)hi << (8 * (m - 4));
+    }
+    uint64_t w = (unsigned char)p[0];
+    if (m > 1) w |= (uint64_t)(unsigned char)p[1] << 8;
+    if (m > 2) w |= (uint64_t)(unsigned char)p[2] << 16;
+    return w;
+}
+
 /* 1 when the bytes of x under `digits` are ASCII digits and the others equal
  * those of `lit`.  A digit is 0x3X with X + 6 still 0x3X; a byte of 0xFA or
  * more can carry into its neighbour, but that byte already fails. */
@@ -447,9 +463,7 @@ static int fast_timestamp(const char *s, size_t n, int unit, int64_t *v) {
         /* ".fff" and its suffix in one word; a text shorter than the word
          * (".123Z" ends most of them) is padded with zero bytes, which end
          * the digits like any other non-digit */
-        uint64_t w = 0;
-        if (n >= 27) w = load8(s + 19);
-        else memcpy(&w, s + 19, n - 19);
+        uint64_t w = n >= 27 ? load8(s + 19) : load_short(s + 19, n - 19);
         size_t k = fraction_word(w, unit, &frac);
         if (k == 0 || (k == 7 && n > 27 && is_digit(s[27]))) {
             /* no digit (refused there), or more than 7 digits: one at a time */

@@ -317,8 +317,16 @@ static HOT_INLINE void push_level(col *c, int def, int rep) {
 /* Copies a value's bytes: short ones (the common case) by overlapping word
  * copies instead of a memcpy call. */
 static HOT_INLINE void copy_value(uint8_t *d, const uint8_t *p, uint32_t n) {
-    if (n > 16) {
+    /* up to 64 bytes: two overlapping copies of a fixed size, which the
+     * compiler makes a few vector moves, instead of a memcpy call */
+    if (n > 64) {
         memcpy(d, p, n);
+    } else if (n > 32) {
+        memcpy(d, p, 32);
+        memcpy(d + n - 32, p + n - 32, 32);
+    } else if (n > 16) {
+        memcpy(d, p, 16);
+        memcpy(d + n - 16, p + n - 16, 16);
     } else if (n >= 8) {
         uint64_t x = floe_pq_load64(p), y = floe_pq_load64(p + n - 8);
         memcpy(d, &x, 8);
