@@ -53,6 +53,23 @@
 #    dead-letter table is read again and must land in it (its floor covers
 #    it): stats, and every bad record once in `__dlq`, every good id once
 #    in the table (kafka_check.mjs dlq, ids).
+# 5. A routed table opened mid-stream whose first data commit fails.
+#    Dynamic routing by the field tbl (iceberg.tables.dynamic-enabled)
+#    into db.a and db.b, both made in a third server's store beforehand
+#    without a marker (`--faults 500:1,match:/transactions/commit,count:2`,
+#    tables that retry a commit once).  The topic `routed` (4 partitions)
+#    first gets records for db.a only; once they are committed, rounds of
+#    pairs for db.a and db.b, so db.b is opened while its first record is
+#    handled.  The cycle commits db.b's marker-only snapshot, then the
+#    transaction over both tables fails for good with an unknown outcome,
+#    and floe resets; the record that opened db.b is read again and must
+#    land in it (its floor covers it).  Checks: the server's order of
+#    writes (db.a, db.b's marker, the transaction) and its 2 faults; one
+#    reset, for the unknown outcome, with no commit of db.b before it;
+#    exit 0; --stats (every record committed, none skipped); each table
+#    holds its ids exactly once (floe table scan, DuckDB, icebird) and its
+#    offsets end at the partitions' ends (a last pair for both tables is
+#    sent once db.a holds all the rest).
 set -u
 source "$(dirname "$0")/lib/kafka.sh"
 require
@@ -153,17 +170,23 @@ K3=$((TRIES3 * (1 + OPENS3)))
 mkdir -p "$T/in3"
 NBAD3=$(python3 "$ROOT/tests/integration/lib/mixed_rounds.py" "$T/in3" mixed $P3 $G3 $ROUNDS3 7 --clean-first)
 note "3: $G3 good records, $NBAD3 bad ones, $ROUNDS3 rounds over $P3 partitions; $K3 faults on db.mixed__dlq"
-# mixed_server NAME FAULTS [TABLE-CREATE-OPTIONS...]: a server store
-# $T/NAME with db.mixed, made directly before the server opens it (the
-# runs create only the dead-letter table, through REST), then `floe
-# catalog serve` on it with --faults FAULTS; sets URL, or ends the file.
-mixed_server() {
-    local name=$1 faults=$2
-    shift 2
-    "$FLOE" namespace create db --warehouse "$T/$name" >/dev/null 2>"$T/$name.create.err" &&
-        "$FLOE" table create db.mixed --schema "$T/in3/schema.json" "$@" --warehouse "$T/$name" >/dev/null \
+# store_server NAME FAULTS SCHEMA TABLES [TABLE-CREATE-OPTIONS...]: a
+# server store $T/NAME with the tables TABLES (space-separated, in
+# namespace db, each of schema SCHEMA), made directly before the server
+# opens it (the runs create tables only through REST), then `floe catalog
+# serve` on it with --faults FAULTS; sets URL, or ends the file.
+store_server() {
+    local name=$1 faults=$2 schema=$3 tables=$4 tb
+    shift 4
+    "$FLOE" namespace create db --warehouse "$T/$name" >/dev/null 2>"$T/$name.create.err"
+    local rc=$?
+    for tb in $tables; do
+        [ "$rc" = 0 ] || break
+        "$FLOE" table create "$tb" --schema "$schema" "$@" --warehouse "$T/$name" >/dev/null \
             2>>"$T/$name.create.err"
-    check "db.mixed exists in the store of server $name" $? "$(head -c 300 "$T/$name.create.err")"
+        rc=$?
+    done
+    check "the store of server $name holds $tables" $rc "$(head -c 300 "$T/$name.create.err")"
     serve "$name" catalog serve --warehouse "$T/$name" --faults "$faults"
     if [ -z "$URL" ]; then
         not_ok "floe catalog serve --faults $faults starts" "$(log_tail "$T/$name.slog")"
@@ -171,7 +194,7 @@ mixed_server() {
     fi
     ok "floe catalog serve --faults $faults listens at $URL"
 }
-mixed_server dsrv "500:1,match:/tables/mixed__dlq,count:$K3"
+store_server dsrv "500:1,match:/tables/mixed__dlq,count:$K3" "$T/in3/schema.json" db.mixed
 CONF3=$T/mixed.properties
 write_config "$CONF3" dlqfail mixed db.mixed errors.tolerance=all floe.commit.interval-ms=500 \
     iceberg.catalog.type=rest "iceberg.catalog.uri=$URL" iceberg.catalog.rest.max-retries=$((TRIES3 - 1))
@@ -182,30 +205,41 @@ D1=$FPID
 L3=$T/d1.log
 wait_for 60 grep -q ' assigned' "$L3"
 check "the group assigns the partitions of mixed" $? "$(log_tail "$L3")"
-# send_round R: every partition's lines of round R, with kcat.
+# send_round DIR TOPIC PARTS R: every partition's lines of round R
+# (DIR/round-RR-P.lines), with kcat.
 send_round() {
-    local r=$1 p f rc=0
-    for ((p = 0; p < P3; p++)); do
-        f=$(printf '%s/in3/round-%02d-%d.lines' "$T" "$r" $p)
-        timeout 60 kcat -P -b "$BOOT" -t mixed -p $p -K $'\t' -l "$f" 2>>"$T/kcat3.err" || rc=1
+    local dir=$1 topic=$2 parts=$3 r=$4 p f rc=0
+    for ((p = 0; p < parts; p++)); do
+        f=$(printf '%s/round-%02d-%d.lines' "$dir" "$r" $p)
+        timeout 60 kcat -P -b "$BOOT" -t "$topic" -p $p -K $'\t' -l "$f" 2>>"$T/kcat.err" || rc=1
     done
     return $rc
 }
-send_round 0
-check "kcat produces round 0 (good records only)" $? "$(head -c 300 "$T/kcat3.err")"
+# send_rounds DIR TOPIC PARTS FIRST LAST: rounds FIRST..LAST, 0.3 s apart.
+send_rounds() {
+    local r rc=0
+    for ((r = $4; r <= $5; r++)); do
+        send_round "$1" "$2" "$3" $r || rc=1
+        msleep 300
+    done
+    return $rc
+}
+# run_ends PID LOG TOPIC PARTS FILE: floe run PID (its log LOG) exits 0
+# (checked), then the end offsets of TOPIC's PARTS partitions in FILE.
+run_ends() {
+    wait_exit "$1" 300
+    check "floe run --stop-when-idle exits 0 (no crash, no giving up)" "$RC" "exit $RC: $(log_tail "$2")"
+    ends "$5" "$3" "$4"
+    check "kcat -Q: the end offsets of $3" $? "$(head -c 300 "$5.err")"
+}
+send_round "$T/in3" mixed $P3 0
+check "kcat produces round 0 (good records only)" $? "$(head -c 300 "$T/kcat.err")"
 wait_for 60 grep -q ' commit table=db.mixed ' "$L3"
 check "floe commits the good records of round 0 to db.mixed" $? "$(log_tail "$L3")"
-sent=0
-for ((r = 1; r < ROUNDS3; r++)); do
-    send_round $r || sent=1
-    msleep 300
-done
-check "kcat produces rounds 1..$((ROUNDS3 - 1)), $NBAD3 bad records among the good" $sent \
-    "$(head -c 300 "$T/kcat3.err")"
-wait_exit "$D1" 300
-check "floe run --stop-when-idle exits 0 (no crash, no giving up)" "$RC" "exit $RC: $(log_tail "$L3")"
-ends "$T/ends3" mixed $P3
-check "kcat -Q: the end offsets of mixed" $? "$(head -c 300 "$T/ends3.err")"
+send_rounds "$T/in3" mixed $P3 1 $((ROUNDS3 - 1))
+check "kcat produces rounds 1..$((ROUNDS3 - 1)), $NBAD3 bad records among the good" $? \
+    "$(head -c 300 "$T/kcat.err")"
+run_ends "$D1" "$L3" mixed $P3 "$T/ends3"
 
 # The server: exactly K3 faults, each a 500 on the dlq table's path (a
 # request line ends with the fault's name when one was injected).
@@ -262,7 +296,8 @@ oracle offsets --warehouse "$T/dsrv" --table db.mixed --group connect-dlqfail --
 # for good (each table retries a commit once; the server answers the first
 # 2 transactions with 500, an unknown outcome), which resets.  The record
 # that opened the table is read again and must not look committed to it.
-mixed_server dsrv4 "500:1,match:/transactions/commit,count:2" --property commit.retry.num-retries=1
+store_server dsrv4 "500:1,match:/transactions/commit,count:2" "$T/in3/schema.json" db.mixed \
+    --property commit.retry.num-retries=1
 CONF4=$T/mixed4.properties
 write_config "$CONF4" dlqtx mixed db.mixed errors.tolerance=all floe.commit.interval-ms=500 \
     iceberg.catalog.type=rest "iceberg.catalog.uri=$URL" \
@@ -286,6 +321,106 @@ check "stats: records_committed $G3, records_dead $NBAD3" \
     "$(jq -c '{records_in, records_committed, records_dead, records_skipped, commit_failures}' "$S4" 2>/dev/null)"
 oracle dlq --warehouse "$T/dsrv4" --table db.mixed --expect "$T/in3/expect.json" --label dlqtx
 oracle ids --warehouse "$T/dsrv4" --table db.mixed --n "$G3" --label dlqtx
+
+# ---- 5. a routed table opened mid-stream, whose first data commit fails ------------------
+# Dynamic routing by the field tbl into db.a and db.b, both made in the
+# store beforehand (no marker, so neither is opened at assignment).  Round
+# 0 routes to db.a only; once db.a has committed it, every partition gets
+# rounds of pairs (a record for db.a, then one for db.b), so db.b is first
+# opened by a record of round 1, its floors at the positions past that
+# record.  The cycle commits db.b's marker-only snapshot, then the
+# transaction over db.a and db.b fails for good with an unknown outcome
+# and floe resets: the record that opened db.b is read again and must not
+# look committed to db.b.  A last pair in partition 0, sent once db.a has
+# committed all the rest, ends both tables' markers at the partitions'
+# ends.
+if [ "$MODE" = asan ]; then A5=800 PAIRS5=40; else A5=2000 PAIRS5=100; fi
+P5=4 ROUNDS5=6
+NB5=$((ROUNDS5 * P5 * PAIRS5 + 1)) # db.b's ids follow db.a's
+NA5=$((A5 + NB5))
+mkdir -p "$T/in5"
+# round-00-P: db.a ids 0..A5-1, id i in partition i % P5; rounds
+# 1..ROUNDS5: PAIRS5 pairs in each partition; round ROUNDS5+1: the last pair,
+# in partition 0 only.
+awk -v dir="$T/in5" -v P=$P5 -v A=$A5 -v R=$ROUNDS5 -v K=$PAIRS5 -v B=$NA5 '
+    function rec(f, t, i) { printf "%s%d\t{\"id\":%d,\"tbl\":\"db.%s\"}\n", t, i, i, t >f }
+    function name(r, p) { return sprintf("%s/round-%02d-%d.lines", dir, r, p) }
+    BEGIN {
+        for (i = 0; i < A; i++) rec(name(0, i % P), "a", i)
+        a = A; b = B
+        for (r = 1; r <= R + 1; r++)
+            for (p = 0; p < (r <= R ? P : 1); p++)
+                for (k = 0; k < (r <= R ? K : 1); k++) { rec(name(r, p), "a", a++); rec(name(r, p), "b", b++) }
+    }'
+check "the records of section 5 are written" $? ""
+store_server rsrv "500:1,match:/transactions/commit,count:2" "$T/in3/schema.json" "db.a db.b" \
+    --property commit.retry.num-retries=1
+CONF5=$T/routed.properties
+write_config "$CONF5" routedtx routed - floe.commit.interval-ms=500 iceberg.catalog.type=rest \
+    "iceberg.catalog.uri=$URL" iceberg.tables.dynamic-enabled=true iceberg.tables.route-field=tbl
+sed -i '/^iceberg.catalog.warehouse=/d; /^iceberg.tables=/d' "$CONF5"
+note "5: $NA5 records for db.a, $NB5 for db.b over $P5 partitions; 2 faults on the transaction"
+start_floe r5 "$CONF5" --stop-when-idle 4000 --stats "$T/r5.json"
+R5=$FPID
+L5=$T/r5.log
+wait_for 60 grep -q ' assigned' "$L5"
+check "the group assigns the partitions of routed" $? "$(log_tail "$L5")"
+send_round "$T/in5" routed $P5 0
+check "kcat produces round 0 (db.a only)" $? "$(head -c 300 "$T/kcat.err")"
+wait_for 60 grep -q ' commit table=db.a ' "$L5"
+check "floe commits round 0 to db.a" $? "$(log_tail "$L5")"
+send_rounds "$T/in5" routed $P5 1 $ROUNDS5
+check "kcat produces rounds 1..$ROUNDS5 (db.a and db.b in turn)" $? "$(head -c 300 "$T/kcat.err")"
+# committed_to LOG TABLE: the records the commits of TABLE logged.
+committed_to() { grep " commit table=$2 " "$1" | sed -n 's/.* records=\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'; }
+wait_for 120 eval '[ "$(committed_to "$L5" db.a)" = $((NA5 - 1)) ]'
+check "floe commits the $((NA5 - 1)) records of db.a before the last pair ($(committed_to "$L5" db.a))" $? \
+    "$(log_tail "$L5")"
+send_round "$T/in5" routed 1 $((ROUNDS5 + 1))
+check "kcat produces the last pair" $? "$(head -c 300 "$T/kcat.err")"
+run_ends "$R5" "$L5" routed $P5 "$T/ends5"
+
+# The path: db.b's first request that writes is its marker, after db.a's
+# first commit and before the first transaction; the server fails the
+# first 2 transactions (no other faults); floe resets once for it, and
+# db.b commits no records before that.
+SL5=$T/rsrv.slog
+nf=$(grep -cE '^floe: catalog serve: [A-Z]+ [^ ]+ [0-9]+ [0-9]+ms [^ ]+$' "$SL5")
+tx500=$(grep -cE '^floe: catalog serve: POST /v1/transactions/commit 500 [0-9]+ms 500$' "$SL5")
+check "the server fails 2 transactions with 500, no other request ($tx500 of $nf faults)" \
+    "$([ "$tx500" = 2 ] && [ "$nf" = 2 ]; echo $?)" "$(grep -E 'ms [^ ]+$' "$SL5" | head -n 3 | tr '\n' '|')"
+order=$(grep -oE 'POST /v1/(namespaces/db/tables/[ab]|transactions/commit) [0-9]+' "$SL5" | awk '!seen[$2]++ { print $2 }' |
+    tr '\n' ' ')
+check "the first writes: db.a, then db.b (its marker), then the transaction" \
+    "$([ "$order" = "/v1/namespaces/db/tables/a /v1/namespaces/db/tables/b /v1/transactions/commit " ]; echo $?)" \
+    "first writes: $order"
+grep -q ' transaction-failed ' "$L5"
+check "the transaction over db.a and db.b fails" $? "$(log_tail "$L5")"
+rs=$(grep -c ' reset reason=' "$L5")
+rsu=$(grep -c ' reset reason="commit outcome unknown"' "$L5")
+check "floe resets once, for the unknown outcome ($rsu of $rs resets)" "$([ "$rs" = 1 ] && [ "$rsu" = 1 ]; echo $?)" \
+    "$(grep -m2 -E ' (reset|transaction-failed) ' "$L5" | cut -c1-300 | tr '\n' '|')"
+early=$(awk '/ reset reason=/ { exit } / commit table=db.b / { n++ } END { print n + 0 }' "$L5")
+check "db.b commits no records before the reset" "$([ "$early" = 0 ]; echo $?)" "$early commits of db.b before it"
+n=$(grep -cE 'gave up after [0-9]+ resets' "$L5")
+check "floe never gives up" "$n" "$(grep -m1 -E 'gave up after [0-9]+ resets' "$L5" | cut -c1-300)"
+
+S5=$T/r5.json
+committed=$(figure "$S5" records_committed) dead=$(figure "$S5" records_dead) in5=$(figure "$S5" records_in)
+created5=$(figure "$S5" tables_created) skipped5=$(figure "$S5" records_skipped) fails5=$(figure "$S5" commit_failures)
+# A record is skipped for a table whose marker is past it (the loss this
+# section is about): every record read again after the reset is at or
+# above the markers of the tables it goes to.
+check "stats: records_committed $((NA5 + NB5)), records_dead 0, records_skipped 0, tables_created 0, commit_failures 2 (the transaction, for each table)" \
+    "$([ "$committed" = $((NA5 + NB5)) ] && [ "$dead" = 0 ] && [ "$skipped5" = 0 ] && [ "$created5" = 0 ] &&
+        [ "$fails5" = 2 ]; echo $?)" \
+    "$(jq -c '{records_in, records_committed, records_dead, records_skipped, tables_created, commit_failures}' "$S5" 2>/dev/null)"
+check "stats: records_in ($in5) is more than the $((NA5 + NB5)) records: some were read again after the reset" \
+    "$([ -n "$in5" ] && [ "$in5" -gt $((NA5 + NB5)) ]; echo $?)" "records_in ${in5:-missing}"
+oracle ids --warehouse "$T/rsrv" --table db.a --n "$NA5" --icebird --label routed
+oracle ids --warehouse "$T/rsrv" --table db.b --first "$NA5" --n "$NB5" --icebird --label routed
+oracle offsets --warehouse "$T/rsrv" --table db.a --group connect-routedtx --ends "$T/ends5" --label routed
+oracle offsets --warehouse "$T/rsrv" --table db.b --group connect-routedtx --ends "$T/ends5" --label routed
 no_sanitizer_reports "no sanitizer reports in any floe run or the servers" "$T"/w1.log "$T"/w2.log "$T"/f1.log \
-    "$L3" "$T"/dsrv.slog "$L4" "$SL4"
+    "$L3" "$T"/dsrv.slog "$L4" "$SL4" "$L5" "$SL5"
 finish
