@@ -1691,6 +1691,26 @@ static int pipeline_open(floe_pipeline *p, floe_err *err) {
     return 0;
 }
 
+/* The size of the next poll batch.  due() looks at the commit triggers
+ * and the memory budget between batches only, so a batch never takes more
+ * than the record and byte triggers have left in this cycle (a commit
+ * then holds exactly floe.commit.records records, or floe.commit.bytes
+ * bytes and less than one record more), nor more than an eighth of the
+ * memory budget (which then cannot carry the buffers far past it).  A
+ * trigger already reached (a cycle that could not finish, e.g. a table
+ * still waiting to be created) does not shrink the batches: they would
+ * only bring the next attempt sooner. */
+static void poll_limits(const floe_pipeline *p, int *max_msgs, size_t *max_bytes) {
+    const floe_config *c = p->cfg;
+    int64_t msgs = POLL_MAX_MSGS, bytes = (int64_t)POLL_MAX_BYTES;
+    int64_t msgs_left = c->commit_records - p->cycle_records, bytes_left = c->commit_bytes - p->cycle_bytes;
+    if (c->commit_records > 0 && msgs_left > 0 && msgs_left < msgs) msgs = msgs_left;
+    if (c->commit_bytes > 0 && bytes_left > 0 && bytes_left < bytes) bytes = bytes_left;
+    if (c->memory_budget / 8 < bytes) bytes = c->memory_budget / 8;
+    *max_msgs = (int)msgs;
+    *max_bytes = (size_t)bytes;
+}
+
 int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
     if (!p->cat && pipeline_open(p, err)) return -1;
     int64_t t_start = floe_mono_ms();
@@ -1708,7 +1728,10 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
             int64_t left = p->cycle_start + p->cfg->commit_interval_ms - now;
             if (left < timeout) timeout = left > 0 ? (int)left : 0;
         }
-        int n = floe_kafka_source_poll(p->src, &b, POLL_MAX_MSGS, POLL_MAX_BYTES, timeout, err);
+        int max_msgs;
+        size_t max_bytes;
+        poll_limits(p, &max_msgs, &max_bytes);
+        int n = floe_kafka_source_poll(p->src, &b, max_msgs, max_bytes, timeout, err);
         if (p->has_fatal) {
             *err = p->fatal;
             floe_kafka_batch_release(&b);
