@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# kafka_failures.sh — two failure paths of `floe run` that end with every
+# kafka_failures.sh — failure paths of `floe run` that end with every
 # record in a table exactly once or in the dead-letter table with a reason.
 #
 # 1. Files that cannot be written.  A stream of clickstream records (16
@@ -70,6 +70,27 @@
 #    holds its ids exactly once (floe table scan, DuckDB, icebird) and its
 #    offsets end at the partitions' ends (a last pair for both tables is
 #    sent once db.a holds all the rest).
+# 6. A table the catalog fails to auto-create.  Auto-create is on, the
+#    table does not exist, and the loads of its path fail with 500 (its
+#    store is served without faults until the group has assigned the
+#    partitions, since floe looks a configured table up then, and a
+#    catalog error there stops it; then by a server at the same URL with
+#    `--faults 500:1,match:/tables/NAME[,count:N]`).  The records wait
+#    for the table; each create attempt begins with a load, which the
+#    client tries twice (rest.max-retries=1), so a failed attempt takes 2
+#    faults and is logged as `table-create-failed` with its attempt
+#    number.  (a) db.late, count:6: attempts 1..3 fail, floe neither
+#    resets nor gives up, creates the table and exits 0; the server
+#    injected exactly 6 faults, all on the load; --stats: every record
+#    read once and committed, none dead, one table created; db.late holds
+#    every id once (floe table scan, DuckDB, icebird) and its offsets end
+#    at the partitions' ends.  (b) db.never, no count: floe gives up after
+#    attempt 8 with exit 1 and the error "auto-creating table db.never
+#    failed 8 times in a row" (leaving the group, the revocation's commit
+#    cycle tries once more: attempt 9, 18 faults in all, no create
+#    request); it committed nothing.  The store served again at the same
+#    URL without faults, floe run for the same group creates the table at
+#    once and it holds every id once, offsets at the ends.
 set -u
 source "$(dirname "$0")/lib/kafka.sh"
 require
@@ -186,13 +207,22 @@ store_server() {
             2>>"$T/$name.create.err"
         rc=$?
     done
-    check "the store of server $name holds $tables" $rc "$(head -c 300 "$T/$name.create.err")"
-    serve "$name" catalog serve --warehouse "$T/$name" --faults "$faults"
+    check "the store of server $name holds namespace db${tables:+ and $tables}" $rc \
+        "$(head -c 300 "$T/$name.create.err")"
+    serve_store "$name" "$name" "$faults"
+}
+# serve_store NAME LOG FAULTS: `floe catalog serve` on the store $T/NAME
+# (with --faults FAULTS unless empty), its log $T/LOG.slog, at the port
+# $SERVE_PORT (see serve); sets URL, or ends the file.
+serve_store() {
+    local name=$1 log=$2 faults=() what="floe catalog serve${3:+ --faults $3}"
+    [ -n "$3" ] && faults=(--faults "$3")
+    serve "$log" catalog serve --warehouse "$T/$name" "${faults[@]}"
     if [ -z "$URL" ]; then
-        not_ok "floe catalog serve --faults $faults starts" "$(log_tail "$T/$name.slog")"
+        not_ok "$what starts on the store $name" "$(log_tail "$T/$log.slog")"
         finish
     fi
-    ok "floe catalog serve --faults $faults listens at $URL"
+    ok "$what listens at $URL on the store $name"
 }
 store_server dsrv "500:1,match:/tables/mixed__dlq,count:$K3" "$T/in3/schema.json" db.mixed
 CONF3=$T/mixed.properties
@@ -421,6 +451,147 @@ oracle ids --warehouse "$T/rsrv" --table db.a --n "$NA5" --icebird --label route
 oracle ids --warehouse "$T/rsrv" --table db.b --first "$NA5" --n "$NB5" --icebird --label routed
 oracle offsets --warehouse "$T/rsrv" --table db.a --group connect-routedtx --ends "$T/ends5" --label routed
 oracle offsets --warehouse "$T/rsrv" --table db.b --group connect-routedtx --ends "$T/ends5" --label routed
+# ---- 6. a table the catalog fails to auto-create ---------------------------------------
+# db.late (case a) and db.never (case b) do not exist; each has a store of
+# its own (namespace db only) and a topic named after it.  A configured
+# table is looked up when the group assigns the partitions, and a catalog
+# error there stops floe: so the store is first served without faults,
+# and once floe has found the table missing (assigned), that server stops
+# and another serves the store at the same URL with the faults, only then
+# are the records produced.  The faults match the table's path
+# (/tables/late, /tables/never): the only requests on it after the
+# assignment are the loads with which each create attempt begins, until
+# one answers 404 and the table is created (POST .../namespaces/db/tables,
+# not matched).  A load is a read: the client tries it TRIES6 times (once
+# and rest.max-retries=1 more) before the attempt fails, so one failed
+# attempt takes exactly TRIES6 faults.
+if [ "$MODE" = asan ]; then N6=1500; else N6=4000; fi
+P6=4 TRIES6=2 K6=3
+GIVEUP6=8 # MAX_FAIL_STREAK in src/pipeline/pipeline.c
+mkdir -p "$T/in6"
+awk -v dir="$T/in6" -v P=$P6 -v N=$N6 'BEGIN {
+    for (i = 0; i < N; i++)
+        printf "k%d\t{\"id\":%d,\"name\":\"n%d\"}\n", i, i, i >(sprintf("%s/round-00-%d.lines", dir, i % P)) }'
+check "the records of section 6 are written" $? ""
+# reserve NAME LOG FAULTS: the server $SPID of the store $T/NAME stops
+# (SIGTERM) and another serves the store at the same URL (FAULTS and LOG
+# as for serve_store).
+reserve() {
+    local url=$URL
+    kill -TERM "$SPID"
+    wait_exit "$SPID" 30
+    check "the server of $1 stops on SIGTERM with exit 0" "$RC" "exit $RC: $(log_tail "$T/$1.slog")"
+    SERVE_PORT=${url##*:} serve_store "$@"
+    [ "$URL" = "$url" ] || { not_ok "the store $1 is served again at $url" "now at $URL"; finish; }
+}
+# late_run NAME TABLE FAULTS: the store $T/NAME served without faults,
+# `floe run --stop-when-idle` for TABLE from topic NAME (group
+# connect-NAME, config $T/NAME.properties, log $T/NAME.log, --stats
+# $T/NAME.json); once the group has assigned the partitions, the store
+# served at the same URL with --faults FAULTS (log $T/NAME.f.slog), then
+# the N6 records of $T/in6 to topic NAME.  Sets FPID.
+late_run() {
+    store_server "$1" "" - ""
+    write_config "$T/$1.properties" "$1" "$1" "$2" floe.commit.interval-ms=500 iceberg.catalog.type=rest \
+        "iceberg.catalog.uri=$URL" iceberg.catalog.rest.max-retries=$((TRIES6 - 1))
+    sed -i '/^iceberg.catalog.warehouse=/d' "$T/$1.properties"
+    start_floe "$1" "$T/$1.properties" --stop-when-idle 4000 --stats "$T/$1.json"
+    wait_for 60 grep -q ' assigned' "$T/$1.log"
+    check "the group assigns the partitions of $1" $? "$(log_tail "$T/$1.log")"
+    grep -qE "^floe: catalog serve: GET /v1/namespaces/db/tables/${2#db.} 404 " "$T/$1.slog"
+    check "floe looks $2 up at the assignment and finds it missing" $? "$(tail -n 3 "$T/$1.slog" | tr '\n' '|')"
+    reserve "$1" "$1.f" "$3"
+    send_round "$T/in6" "$1" $P6 0
+    check "kcat produces the $N6 records to $1" $? "$(head -c 300 "$T/kcat.err")"
+}
+# injected SLOG [REQUEST]: how many requests in the server log SLOG got an
+# injected fault (their line ends with its name); with REQUEST ("GET
+# /v1/... 500"), only those.
+injected() { grep -cE "^floe: catalog serve: ${2:-[A-Z]+ [^ ]+ [0-9]+} [0-9]+ms [^ ]+\$" "$1"; }
+# create_failures LOG TABLE: the attempt numbers of the table-create-failed
+# lines of LOG that name TABLE and HTTP 500, on one line.
+create_failures() {
+    grep " table-create-failed table=$2 " "$1" | grep 'HTTP 500' | sed -n 's/.* attempt=\([0-9]*\).*/\1/p' |
+        paste -sd ' '
+}
+# created_once S SLOG N WHAT: the --stats file S counts N records read and
+# committed, none dead, and the table created once, and the server log
+# SLOG holds the create (POST .../namespaces/db/tables 200).
+created_once() {
+    local in=$(figure "$1" records_in) com=$(figure "$1" records_committed) dead=$(figure "$1" records_dead)
+    local made=$(figure "$1" tables_created)
+    check "stats$4: records_in $3 (none read twice), records_committed $3, records_dead 0, tables_created 1" \
+        "$([ "$in" = "$3" ] && [ "$com" = "$3" ] && [ "$dead" = 0 ] && [ "$made" = 1 ]; echo $?)" \
+        "$(jq -c '{records_in, records_committed, records_dead, records_skipped, tables_created}' "$1" 2>/dev/null)"
+    grep -qE '^floe: catalog serve: POST /v1/namespaces/db/tables 200 ' "$2"
+    check "the server creates the table$4" $? "$(grep -E ' /v1/namespaces/db/tables' "$2" | tail -n 3 | tr '\n' '|')"
+}
+
+# (a) K6 failed attempts, then the table is created.
+KF6=$((K6 * TRIES6))
+note "6a: $N6 records for db.late over $P6 partitions; $KF6 faults on its path ($K6 attempts)"
+late_run late db.late "500:1,match:/tables/late,count:$KF6"
+LA=$FPID
+run_ends "$LA" "$T/late.log" late $P6 "$T/ends6a"
+SLA=$T/late.f.slog
+nf=$(injected "$SLA") nfl=$(injected "$SLA" 'GET /v1/namespaces/db/tables/late 500')
+check "the server injected $KF6 faults, each a 500 on GET .../tables/late ($nf injected, $nfl there)" \
+    "$([ "$nf" = "$KF6" ] && [ "$nfl" = "$KF6" ]; echo $?)" "$(grep -E 'ms [^ ]+$' "$SLA" | head -n 3 | tr '\n' '|')"
+want=$(seq -s ' ' 1 $K6)
+got=$(create_failures "$T/late.log" db.late)
+all=$(grep -c ' table-create-failed ' "$T/late.log")
+check "floe logs table-create-failed for db.late with HTTP 500 $K6 times, attempts $want ($all lines; attempts ${got:-none})" \
+    "$([ "$got" = "$want" ] && [ "$all" = "$K6" ]; echo $?)" \
+    "$(grep -m2 ' table-create-failed ' "$T/late.log" | cut -c1-300 | tr '\n' '|')"
+grep -q ' table-created table=db.late' "$T/late.log" &&
+    [ "$(awk '/ table-created table=db.late/ { exit } / table-create-failed / { n++ } END { print n + 0 }' "$T/late.log")" = "$K6" ]
+check "floe creates db.late after the failed attempts" $? "$(log_tail "$T/late.log")"
+n=$(grep -cE ' reset reason=|times in a row|gave up' "$T/late.log")
+check "floe neither resets nor gives up" "$n" "$(grep -m1 -E ' reset reason=|times in a row|gave up' "$T/late.log" | cut -c1-300)"
+created_once "$T/late.json" "$SLA" "$N6" " (a)"
+oracle ids --warehouse "$T/late" --table db.late --n "$N6" --icebird --label late
+oracle offsets --warehouse "$T/late" --table db.late --group connect-late --ends "$T/ends6a" --label late
+
+# (b) faults without end: floe gives up, and a run after them creates the
+# table with every record once (the first run committed nothing).
+note "6b: $N6 records for db.never over $P6 partitions; every load of it fails"
+late_run never db.never "500:1,match:/tables/never"
+wait_exit "$FPID" 120
+LN=$T/never.log
+check "floe stops with exit 1 after $GIVEUP6 failed attempts" "$([ "$RC" = 1 ]; echo $?)" "exit $RC: $(log_tail "$LN")"
+grep -q "auto-creating table db.never failed $GIVEUP6 times in a row: .*HTTP 500" "$LN"
+check "the error names db.never, '$GIVEUP6 times in a row' and the HTTP 500" $? "$(log_tail "$LN")"
+# The give-up breaks the loop; leaving the group then revokes the
+# partitions, and the revocation's commit cycle tries the table once more
+# (attempt GIVEUP6+1, TRIES6 faults more) before floe exits.
+want=$(seq -s ' ' 1 $GIVEUP6)
+got=$(awk '/ revoked / { exit } { print }' "$LN" | create_failures /dev/stdin db.never)
+late=$(awk '/ revoked / { r = 1 } r' "$LN" | create_failures /dev/stdin db.never)
+all=$(grep -c ' table-create-failed ' "$LN")
+check "floe logs table-create-failed for db.never with HTTP 500, attempts $want before it gives up (${got:-none}), attempt $((GIVEUP6 + 1)) on leaving the group (${late:-none}; $all lines)" \
+    "$([ "$got" = "$want" ] && [ "$late" = $((GIVEUP6 + 1)) ] && [ "$all" = $((GIVEUP6 + 1)) ]; echo $?)" \
+    "$(grep -E ' (table-create-failed|revoked) ' "$LN" | tail -n 3 | cut -c1-300 | tr '\n' '|')"
+FN6=$(((GIVEUP6 + 1) * TRIES6))
+SLN=$T/never.f.slog
+nf=$(injected "$SLN") nfn=$(injected "$SLN" 'GET /v1/namespaces/db/tables/never 500')
+mk=$(grep -cE ' /v1/namespaces/db/tables [0-9]+ ' "$SLN")
+check "the server injected $FN6 faults, each a 500 on GET .../tables/never ($nf, $nfn there), and was asked for no create ($mk)" \
+    "$([ "$nf" = $FN6 ] && [ "$nfn" = "$nf" ] && [ "$mk" = 0 ]; echo $?)" \
+    "$(grep -E 'ms [^ ]+$' "$SLN" | tail -n 3 | tr '\n' '|')"
+in=$(figure "$T/never.json" records_in) com=$(figure "$T/never.json" records_committed)
+made=$(figure "$T/never.json" tables_created)
+check "stats of the failed run: records_in $N6, records_committed 0, tables_created 0" \
+    "$([ "$in" = "$N6" ] && [ "$com" = 0 ] && [ "$made" = 0 ]; echo $?)" \
+    "$(jq -c '{records_in, records_committed, records_dead, tables_created}' "$T/never.json" 2>/dev/null)"
+reserve never never.ok ""
+start_floe never2 "$T/never.properties" --stop-when-idle 4000 --stats "$T/never2.json"
+run_ends "$FPID" "$T/never2.log" never $P6 "$T/ends6b"
+n=$(grep -c ' table-create-failed ' "$T/never2.log")
+check "the run after the faults creates db.never at once" "$n" "$(grep -m1 ' table-create-failed ' "$T/never2.log")"
+created_once "$T/never2.json" "$T/never.ok.slog" "$N6" " (b, the run after the faults)"
+oracle ids --warehouse "$T/never" --table db.never --n "$N6" --icebird --label never
+oracle offsets --warehouse "$T/never" --table db.never --group connect-never --ends "$T/ends6b" --label never
+
 no_sanitizer_reports "no sanitizer reports in any floe run or the servers" "$T"/w1.log "$T"/w2.log "$T"/f1.log \
-    "$L3" "$T"/dsrv.slog "$L4" "$SL4" "$L5" "$SL5"
+    "$L3" "$T"/dsrv.slog "$L4" "$SL4" "$L5" "$SL5" "$T"/late*.log "$T"/late*.slog "$T"/never*.log "$T"/never*.slog
 finish

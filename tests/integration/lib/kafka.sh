@@ -147,12 +147,13 @@ wait_exit() {
 }
 
 # serve NAME ARGS...: `floe ARGS` (a `catalog serve` command line) in the
-# background, its log in $T/NAME.slog.  Sets SPID and URL (empty if it did
-# not come up within 20 s).
+# background, its log in $T/NAME.slog, on 127.0.0.1 at port $SERVE_PORT
+# (default: any free one; a fixed one lets a server replace another under
+# the same URL).  Sets SPID and URL (empty if it did not come up within 20 s).
 serve() {
     local name=$1
     shift
-    "$FLOE" "$@" --listen 127.0.0.1:0 >"$T/$name.sout" 2>"$T/$name.slog" </dev/null &
+    "$FLOE" "$@" --listen "127.0.0.1:${SERVE_PORT:-0}" >"$T/$name.sout" 2>"$T/$name.slog" </dev/null &
     SPID=$!
     KPIDS+=("$SPID")
     wait_for 20 grep -qs 'listening on' "$T/$name.sout"
