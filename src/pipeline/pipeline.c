@@ -286,6 +286,7 @@ struct floe_pipeline {
     char reset_reason[FLOE_ERR_MSG_MAX + 256];
     floe_err fatal;             /* a failure inside a callback that must end run */
     int has_fatal;
+    int abandoning;             /* the run failed: leaving the group commits nothing more */
     int in_cycle;
     int64_t ignored;            /* tombstones and records no table takes */
     /* the current cycle */
@@ -1060,8 +1061,10 @@ static void on_revoke(void *ctx, const floe_kafka_partition *parts, int n, int l
     p->awaiting_assignment = 1;
     if (lost) {
         want_reset(p, "partitions lost to the group");
-    } else if (!p->need_reset && p->stop_requests < 2) {
-        /* Commit what is held for them while they are still ours. */
+    } else if (!p->need_reset && p->stop_requests < 2 && !p->abandoning) {
+        /* Commit what is held for them while they are still ours (not
+         * when the run is ending on an error: what is held is abandoned,
+         * and the next owner reads it again from the tables' offsets). */
         floe_err e;
         int rc = cycle(p, &e);
         if (rc != 0 || p->need_reset) {
@@ -1403,6 +1406,14 @@ static int write_to(floe_pipeline *p, const floe_kafka_msg *m, const char *ident
     int missing;
     floe_err e;
     ptable *t = table_open(p, ident, 0, &missing, &e);
+    if (!t && (e.code == FLOE_EIO || e.code == FLOE_EUNKNOWN || e.code == FLOE_ECONFLICT)) {
+        /* The catalog failed (a timeout, a 5xx), not the record: it is read
+         * again after a reset, like one whose data file could not be
+         * written (eight resets in a row stop the pipeline). */
+        plog(p, 3, "table-open-failed", "table", ident, "error", e.msg, NULL);
+        want_reset(p, "%s", e.msg);
+        return 0;
+    }
     if (!t) {
         floe_buf why;
         floe_buf_init(&why);
@@ -1805,6 +1816,7 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
         }
     }
     floe_err ce;
+    if (rc != 0 || p->has_fatal) p->abandoning = 1;
     if (p->src && floe_kafka_source_close(p->src, &ce)) plog(p, 4, "leave-failed", "error", ce.msg, NULL);
     if (p->has_fatal && rc == 0) {
         *err = p->fatal;

@@ -86,11 +86,29 @@
 #    every id once (floe table scan, DuckDB, icebird) and its offsets end
 #    at the partitions' ends.  (b) db.never, no count: floe gives up after
 #    attempt 8 with exit 1 and the error "auto-creating table db.never
-#    failed 8 times in a row" (leaving the group, the revocation's commit
-#    cycle tries once more: attempt 9, 18 faults in all, no create
-#    request); it committed nothing.  The store served again at the same
-#    URL without faults, floe run for the same group creates the table at
-#    once and it holds every id once, offsets at the ends.
+#    failed 8 times in a row"; a run that failed commits nothing more when
+#    it leaves the group, so the attempts are exactly 1..8, none after the
+#    `revoked` line, and the server injected exactly 16 faults and was
+#    asked for no create; it committed nothing.  The store served again at
+#    the same URL without faults, floe run for the same group creates the
+#    table at once and it holds every id once, offsets at the ends.
+# 7. A routed table the catalog fails to open mid-stream.  The setup of
+#    section 5 (db.a and db.b in a REST store, routing by the field tbl,
+#    the same records on the topic `routed7`), but the server fails the
+#    loads of db.b with 500 from the start
+#    (`--faults 500:1,match:/tables/b,count:8`, rest.max-retries=1: one
+#    failed load takes 2 faults).  The lookup of db.b when the group
+#    assigns the partitions takes the first 2 (a table that cannot be
+#    looked up there is not opened); the first record for db.b then finds
+#    the table failing: floe logs `table-open-failed` and resets (the
+#    record is read again, never dead-lettered), 3 times, then opens it.
+#    Checks: the server injected exactly 8 faults, all on db.b's loads;
+#    3 `table-open-failed` lines naming db.b and HTTP 500, after db.a's
+#    first commit, each followed by a reset naming db.b; exit 0; --stats
+#    (every record committed, none dead or skipped, more read than
+#    produced); no `__dlq` table in the store; each table holds its ids
+#    exactly once (floe table scan, DuckDB, icebird) and its offsets end
+#    at the partitions' ends.
 set -u
 source "$(dirname "$0")/lib/kafka.sh"
 require
@@ -283,23 +301,34 @@ grep -qE '^floe: catalog serve: POST /v1/namespaces/db/tables 200 ' "$SL" &&
 check "once the faults are used up, floe creates db.mixed__dlq through the server" $? \
     "$(grep -E 'mixed__dlq|/tables ' "$SL" | tail -n 3 | tr '\n' '|')"
 
+# failed_opens LOG EVENT TABLE K TRIES WANT STATS FIRST: LOG holds an
+# EVENT line for each failed open of TABLE, each naming it and HTTP 500:
+# as many as the K faults on its loads leave after the lookups at the
+# assignments (TRIES faults each; --stats STATS counts the rebalances),
+# WANT when the group assigns once; at least one, and none before the
+# first commit of FIRST (resets seek back to committed offsets).  Sets
+# OPENS to their number.
+failed_opens() {
+    local reb want n500 before
+    reb=$(figure "$7" rebalances)
+    want=$(($4 / $5 - ${reb:-0}))
+    OPENS=$(grep -c " $2 " "$1")
+    n500=$(grep " $2 " "$1" | grep -c "$3.*HTTP 500")
+    check "floe logs $2 naming $3 and HTTP 500 $OPENS times ($6 expected; $want with ${reb:-?} assignments)" \
+        "$([ "$OPENS" = "$want" ] && [ "$OPENS" -ge 1 ] && [ "$n500" = "$OPENS" ]; echo $?)" \
+        "$(grep -m2 " $2 " "$1" | cut -c1-300 | tr '\n' '|')"
+    before=$(awk -v c=" commit table=$8 " -v e=" $2 " 'index($0, c) { exit } index($0, e) { n++ } END { print n + 0 }' "$1")
+    check "$3 fails to open only after $8 has committed (resets seek back to committed offsets)" \
+        "$([ "$before" = 0 ]; echo $?)" "$before failures before the first commit"
+}
 # floe: each failed open of the dlq table is logged and resets.  The
-# lookup of the dlq table at each assignment (--stats rebalances) takes
-# TRIES3 faults; the failed opens take the others.
-reb=$(figure "$T/d1.json" rebalances)
-want=$((K3 / TRIES3 - ${reb:-0}))
-dtf=$(grep -c ' dead-letter-table-failed ' "$L3")
-dtf500=$(grep ' dead-letter-table-failed ' "$L3" | grep -c 'db.mixed__dlq.*HTTP 500')
-check "floe logs dead-letter-table-failed naming db.mixed__dlq and HTTP 500 $dtf times ($OPENS3 expected; $want with ${reb:-?} assignments)" \
-    "$([ "$dtf" = "$want" ] && [ "$dtf" -ge 1 ] && [ "$dtf500" = "$dtf" ]; echo $?)" \
-    "$(grep -m2 ' dead-letter-table-failed ' "$L3" | cut -c1-300 | tr '\n' '|')"
-before=$(awk '/ commit table=db.mixed /{exit} / dead-letter-table-failed /{n++} END{print n+0}' "$L3")
-check "the dlq table fails only after db.mixed has committed (resets seek back to committed offsets)" \
-    "$([ "$before" = 0 ]; echo $?)" "$before failures before the first commit"
+# lookup of the dlq table at each assignment takes TRIES3 faults; the
+# failed opens take the others.
+failed_opens "$L3" dead-letter-table-failed db.mixed__dlq $K3 $TRIES3 $OPENS3 "$T/d1.json" db.mixed
 rsd=$(grep ' reset reason=' "$L3" | grep -c 'db.mixed__dlq')
 rsall=$(grep -c ' reset reason=' "$L3")
-check "one reset per failed open, each naming db.mixed__dlq ($rsd of $rsall resets, $dtf failures)" \
-    "$([ "$rsd" = "$dtf" ] && [ "$rsall" = "$dtf" ]; echo $?)" \
+check "one reset per failed open, each naming db.mixed__dlq ($rsd of $rsall resets, $OPENS failures)" \
+    "$([ "$rsd" = "$OPENS" ] && [ "$rsall" = "$OPENS" ]; echo $?)" \
     "$(grep -m2 ' reset reason=' "$L3" | cut -c1-300 | tr '\n' '|')"
 n=$(grep -c 'gave up' "$L3")
 check "floe never gives up" "$n" "$(grep -m1 'gave up' "$L3" | cut -c1-300)"
@@ -383,38 +412,70 @@ awk -v dir="$T/in5" -v P=$P5 -v A=$A5 -v R=$ROUNDS5 -v K=$PAIRS5 -v B=$NA5 '
                 for (k = 0; k < (r <= R ? K : 1); k++) { rec(name(r, p), "a", a++); rec(name(r, p), "b", b++) }
     }'
 check "the records of section 5 are written" $? ""
-store_server rsrv "500:1,match:/transactions/commit,count:2" "$T/in3/schema.json" "db.a db.b" \
-    --property commit.retry.num-retries=1
-CONF5=$T/routed.properties
-write_config "$CONF5" routedtx routed - floe.commit.interval-ms=500 iceberg.catalog.type=rest \
-    "iceberg.catalog.uri=$URL" iceberg.tables.dynamic-enabled=true iceberg.tables.route-field=tbl
-sed -i '/^iceberg.catalog.warehouse=/d; /^iceberg.tables=/d' "$CONF5"
-note "5: $NA5 records for db.a, $NB5 for db.b over $P5 partitions; 2 faults on the transaction"
-start_floe r5 "$CONF5" --stop-when-idle 4000 --stats "$T/r5.json"
-R5=$FPID
-L5=$T/r5.log
-wait_for 60 grep -q ' assigned' "$L5"
-check "the group assigns the partitions of routed" $? "$(log_tail "$L5")"
-send_round "$T/in5" routed $P5 0
-check "kcat produces round 0 (db.a only)" $? "$(head -c 300 "$T/kcat.err")"
-wait_for 60 grep -q ' commit table=db.a ' "$L5"
-check "floe commits round 0 to db.a" $? "$(log_tail "$L5")"
-send_rounds "$T/in5" routed $P5 1 $ROUNDS5
-check "kcat produces rounds 1..$ROUNDS5 (db.a and db.b in turn)" $? "$(head -c 300 "$T/kcat.err")"
+# routed_run NAME TOPIC FAULTS [KEY=VALUE...]: the store $T/NAME with db.a
+# and db.b (tables that retry a commit once) served with --faults FAULTS
+# (see store_server), and `floe run --stop-when-idle` (group
+# connect-NAME, config $T/NAME.properties with KEY=VALUE... added, log
+# $T/NAME.log, --stats $T/NAME.json) routing TOPIC by the field tbl: round
+# 0 of $T/in5, once db.a has committed it rounds 1..ROUNDS5, once db.a
+# holds all its records but the last the last pair; then the run exits 0
+# (checked) and the end offsets of TOPIC are in $T/NAME.ends.
+routed_run() {
+    local name=$1 topic=$2 faults=$3 log=$T/$1.log pid
+    shift 3
+    store_server "$name" "$faults" "$T/in3/schema.json" "db.a db.b" --property commit.retry.num-retries=1
+    write_config "$T/$name.properties" "$name" "$topic" - floe.commit.interval-ms=500 iceberg.catalog.type=rest \
+        "iceberg.catalog.uri=$URL" iceberg.tables.dynamic-enabled=true iceberg.tables.route-field=tbl "$@"
+    sed -i '/^iceberg.catalog.warehouse=/d; /^iceberg.tables=/d' "$T/$name.properties"
+    start_floe "$name" "$T/$name.properties" --stop-when-idle 4000 --stats "$T/$name.json"
+    pid=$FPID
+    wait_for 60 grep -q ' assigned' "$log"
+    check "the group assigns the partitions of $topic" $? "$(log_tail "$log")"
+    send_round "$T/in5" "$topic" $P5 0
+    check "kcat produces round 0 of $topic (db.a only)" $? "$(head -c 300 "$T/kcat.err")"
+    wait_for 60 grep -q ' commit table=db.a ' "$log"
+    check "floe commits round 0 of $topic to db.a" $? "$(log_tail "$log")"
+    send_rounds "$T/in5" "$topic" $P5 1 $ROUNDS5
+    check "kcat produces rounds 1..$ROUNDS5 of $topic (db.a and db.b in turn)" $? "$(head -c 300 "$T/kcat.err")"
+    wait_for 120 eval '[ "$(committed_to "$log" db.a)" = $((NA5 - 1)) ]'
+    check "floe commits the $((NA5 - 1)) records of db.a before the last pair ($(committed_to "$log" db.a))" $? \
+        "$(log_tail "$log")"
+    send_round "$T/in5" "$topic" 1 $((ROUNDS5 + 1))
+    check "kcat produces the last pair of $topic" $? "$(head -c 300 "$T/kcat.err")"
+    run_ends "$pid" "$log" "$topic" $P5 "$T/$name.ends"
+}
 # committed_to LOG TABLE: the records the commits of TABLE logged.
 committed_to() { grep " commit table=$2 " "$1" | sed -n 's/.* records=\([0-9]*\).*/\1/p' | awk '{ n += $1 } END { print n + 0 }'; }
-wait_for 120 eval '[ "$(committed_to "$L5" db.a)" = $((NA5 - 1)) ]'
-check "floe commits the $((NA5 - 1)) records of db.a before the last pair ($(committed_to "$L5" db.a))" $? \
-    "$(log_tail "$L5")"
-send_round "$T/in5" routed 1 $((ROUNDS5 + 1))
-check "kcat produces the last pair" $? "$(head -c 300 "$T/kcat.err")"
-run_ends "$R5" "$L5" routed $P5 "$T/ends5"
-
+# routed_checks NAME FAILS: the --stats of routed_run NAME count every
+# record committed, none dead or skipped, no table created, FAILS commit
+# failures, and more records read than produced (the re-reads after the
+# resets); db.a and db.b hold their ids exactly once (floe table scan,
+# DuckDB, icebird) and their offsets end at the partitions' ends.
+routed_checks() {
+    local s=$T/$1.json in committed dead skipped created fails
+    committed=$(figure "$s" records_committed) dead=$(figure "$s" records_dead) in=$(figure "$s" records_in)
+    created=$(figure "$s" tables_created) skipped=$(figure "$s" records_skipped) fails=$(figure "$s" commit_failures)
+    # A record is skipped for a table whose marker is past it (the loss
+    # section 5 is about): every record read again after a reset is at or
+    # above the markers of the tables it goes to.
+    check "stats of $1: records_committed $((NA5 + NB5)), records_dead 0, records_skipped 0, tables_created 0, commit_failures $2" \
+        "$([ "$committed" = $((NA5 + NB5)) ] && [ "$dead" = 0 ] && [ "$skipped" = 0 ] && [ "$created" = 0 ] &&
+            [ "$fails" = "$2" ]; echo $?)" \
+        "$(jq -c '{records_in, records_committed, records_dead, records_skipped, tables_created, commit_failures}' "$s" 2>/dev/null)"
+    check "stats of $1: records_in ($in) is more than the $((NA5 + NB5)) records: some were read again after a reset" \
+        "$([ -n "$in" ] && [ "$in" -gt $((NA5 + NB5)) ]; echo $?)" "records_in ${in:-missing}"
+    oracle ids --warehouse "$T/$1" --table db.a --n "$NA5" --icebird --label "$1"
+    oracle ids --warehouse "$T/$1" --table db.b --first "$NA5" --n "$NB5" --icebird --label "$1"
+    oracle offsets --warehouse "$T/$1" --table db.a --group "connect-$1" --ends "$T/$1.ends" --label "$1"
+    oracle offsets --warehouse "$T/$1" --table db.b --group "connect-$1" --ends "$T/$1.ends" --label "$1"
+}
+note "5: $NA5 records for db.a, $NB5 for db.b over $P5 partitions; 2 faults on the transaction"
+routed_run routedtx routed "500:1,match:/transactions/commit,count:2"
+L5=$T/routedtx.log SL5=$T/routedtx.slog
 # The path: db.b's first request that writes is its marker, after db.a's
 # first commit and before the first transaction; the server fails the
 # first 2 transactions (no other faults); floe resets once for it, and
 # db.b commits no records before that.
-SL5=$T/rsrv.slog
 nf=$(grep -cE '^floe: catalog serve: [A-Z]+ [^ ]+ [0-9]+ [0-9]+ms [^ ]+$' "$SL5")
 tx500=$(grep -cE '^floe: catalog serve: POST /v1/transactions/commit 500 [0-9]+ms 500$' "$SL5")
 check "the server fails 2 transactions with 500, no other request ($tx500 of $nf faults)" \
@@ -435,22 +496,8 @@ check "db.b commits no records before the reset" "$([ "$early" = 0 ]; echo $?)" 
 n=$(grep -cE 'gave up after [0-9]+ resets' "$L5")
 check "floe never gives up" "$n" "$(grep -m1 -E 'gave up after [0-9]+ resets' "$L5" | cut -c1-300)"
 
-S5=$T/r5.json
-committed=$(figure "$S5" records_committed) dead=$(figure "$S5" records_dead) in5=$(figure "$S5" records_in)
-created5=$(figure "$S5" tables_created) skipped5=$(figure "$S5" records_skipped) fails5=$(figure "$S5" commit_failures)
-# A record is skipped for a table whose marker is past it (the loss this
-# section is about): every record read again after the reset is at or
-# above the markers of the tables it goes to.
-check "stats: records_committed $((NA5 + NB5)), records_dead 0, records_skipped 0, tables_created 0, commit_failures 2 (the transaction, for each table)" \
-    "$([ "$committed" = $((NA5 + NB5)) ] && [ "$dead" = 0 ] && [ "$skipped5" = 0 ] && [ "$created5" = 0 ] &&
-        [ "$fails5" = 2 ]; echo $?)" \
-    "$(jq -c '{records_in, records_committed, records_dead, records_skipped, tables_created, commit_failures}' "$S5" 2>/dev/null)"
-check "stats: records_in ($in5) is more than the $((NA5 + NB5)) records: some were read again after the reset" \
-    "$([ -n "$in5" ] && [ "$in5" -gt $((NA5 + NB5)) ]; echo $?)" "records_in ${in5:-missing}"
-oracle ids --warehouse "$T/rsrv" --table db.a --n "$NA5" --icebird --label routed
-oracle ids --warehouse "$T/rsrv" --table db.b --first "$NA5" --n "$NB5" --icebird --label routed
-oracle offsets --warehouse "$T/rsrv" --table db.a --group connect-routedtx --ends "$T/ends5" --label routed
-oracle offsets --warehouse "$T/rsrv" --table db.b --group connect-routedtx --ends "$T/ends5" --label routed
+routed_checks routedtx 2
+
 # ---- 6. a table the catalog fails to auto-create ---------------------------------------
 # db.late (case a) and db.never (case b) do not exist; each has a store of
 # its own (namespace db only) and a topic named after it.  A configured
@@ -562,16 +609,17 @@ check "floe stops with exit 1 after $GIVEUP6 failed attempts" "$([ "$RC" = 1 ]; 
 grep -q "auto-creating table db.never failed $GIVEUP6 times in a row: .*HTTP 500" "$LN"
 check "the error names db.never, '$GIVEUP6 times in a row' and the HTTP 500" $? "$(log_tail "$LN")"
 # The give-up breaks the loop; leaving the group then revokes the
-# partitions, and the revocation's commit cycle tries the table once more
-# (attempt GIVEUP6+1, TRIES6 faults more) before floe exits.
+# partitions, and a run that failed commits nothing more then: no attempt
+# after the `revoked` line (a commit cycle there would be attempt
+# GIVEUP6+1, TRIES6 faults more).
 want=$(seq -s ' ' 1 $GIVEUP6)
 got=$(awk '/ revoked / { exit } { print }' "$LN" | create_failures /dev/stdin db.never)
 late=$(awk '/ revoked / { r = 1 } r' "$LN" | create_failures /dev/stdin db.never)
-all=$(grep -c ' table-create-failed ' "$LN")
-check "floe logs table-create-failed for db.never with HTTP 500, attempts $want before it gives up (${got:-none}), attempt $((GIVEUP6 + 1)) on leaving the group (${late:-none}; $all lines)" \
-    "$([ "$got" = "$want" ] && [ "$late" = $((GIVEUP6 + 1)) ] && [ "$all" = $((GIVEUP6 + 1)) ]; echo $?)" \
+all=$(grep -c ' table-create-failed ' "$LN") rv=$(grep -c ' revoked ' "$LN")
+check "floe logs table-create-failed for db.never with HTTP 500, attempts $want before it gives up (${got:-none}), none on leaving the group (${late:-none} after $rv revoked lines; $all lines)" \
+    "$([ "$got" = "$want" ] && [ -z "$late" ] && [ "$rv" -ge 1 ] && [ "$all" = $GIVEUP6 ]; echo $?)" \
     "$(grep -E ' (table-create-failed|revoked) ' "$LN" | tail -n 3 | cut -c1-300 | tr '\n' '|')"
-FN6=$(((GIVEUP6 + 1) * TRIES6))
+FN6=$((GIVEUP6 * TRIES6))
 SLN=$T/never.f.slog
 nf=$(injected "$SLN") nfn=$(injected "$SLN" 'GET /v1/namespaces/db/tables/never 500')
 mk=$(grep -cE ' /v1/namespaces/db/tables [0-9]+ ' "$SLN")
@@ -592,6 +640,38 @@ created_once "$T/never2.json" "$T/never.ok.slog" "$N6" " (b, the run after the f
 oracle ids --warehouse "$T/never" --table db.never --n "$N6" --icebird --label never
 oracle offsets --warehouse "$T/never" --table db.never --group connect-never --ends "$T/ends6b" --label never
 
+# ---- 7. a routed table the catalog fails to open mid-stream --------------------------------
+# Section 5's records and tables, the loads of db.b failing from the
+# start.  At each assignment floe lists the tables and loads each one
+# (dynamic routing opens those with the group's marker): that lookup of
+# db.b takes TRIES7 faults and its failure only means "not opened".  Each
+# later failed open (the first record for db.b) is a catalog error, not
+# the record's: it must be read again after a reset, not dead-lettered.
+TRIES7=2 F7=3 # one load and rest.max-retries=1 more; failed opens after the lookup
+K7=$((TRIES7 * (1 + F7)))
+note "7: section 5's records on routed7; $K7 faults on the loads of db.b ($F7 failed opens after the lookup)"
+routed_run openfail routed7 "500:1,match:/tables/b,count:$K7" iceberg.catalog.rest.max-retries=$((TRIES7 - 1))
+L7=$T/openfail.log SL7=$T/openfail.slog
+nf=$(injected "$SL7") nfb=$(injected "$SL7" 'GET /v1/namespaces/db/tables/b 500')
+check "the server injected $K7 faults, each a 500 on GET .../tables/b ($nf injected, $nfb there)" \
+    "$([ "$nf" = "$K7" ] && [ "$nfb" = "$K7" ]; echo $?)" "$(grep -E 'ms [^ ]+$' "$SL7" | head -n 3 | tr '\n' '|')"
+# Every assignment's lookup takes TRIES7 faults, the failed opens the
+# rest (db.b's first record is in round 1, after db.a's first commit).
+failed_opens "$L7" table-open-failed db.b $K7 $TRIES7 $F7 "$T/openfail.json" db.a
+# Each failure is followed by its reset, before anything else fails.
+seq7=$(awk '/ table-open-failed / { printf "o" } / reset reason=/ { printf "r" }' "$L7")
+rsb=$(grep ' reset reason=' "$L7" | grep -c 'db.b.*HTTP 500')
+check "each table-open-failed is followed by a reset naming db.b, and there is no other reset ($seq7; $rsb naming db.b)" \
+    "$([ "$seq7" = "$(printf 'or%.0s' $(seq "$OPENS"))" ] && [ "$rsb" = "$OPENS" ]; echo $?)" \
+    "$(grep -m4 -E ' (reset|table-open-failed) ' "$L7" | cut -c1-300 | tr '\n' '|')"
+n=$(grep -cE 'gave up|dead-letter' "$L7")
+check "floe never gives up and writes no dead letter" "$n" "$(grep -m1 -E 'gave up|dead-letter' "$L7" | cut -c1-300)"
+"$FLOE" table list --warehouse "$T/openfail" >"$T/openfail.tables" 2>&1
+tl=$(paste -sd ' ' "$T/openfail.tables")
+check "the store holds db.a and db.b and no __dlq table ($tl)" "$([ "$tl" = "db.a db.b" ]; echo $?)" "tables: $tl"
+routed_checks openfail 0
+
 no_sanitizer_reports "no sanitizer reports in any floe run or the servers" "$T"/w1.log "$T"/w2.log "$T"/f1.log \
-    "$L3" "$T"/dsrv.slog "$L4" "$SL4" "$L5" "$SL5" "$T"/late*.log "$T"/late*.slog "$T"/never*.log "$T"/never*.slog
+    "$L3" "$T"/dsrv.slog "$L4" "$SL4" "$L5" "$SL5" "$T"/late*.log "$T"/late*.slog "$T"/never*.log "$T"/never*.slog \
+    "$L7" "$SL7"
 finish
