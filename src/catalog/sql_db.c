@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "io/fileio.h"
+#include "util/clock.h"
 #include "util/mem.h"
 
 /* SQLite: how long a statement waits for another process's write lock. */
@@ -131,15 +132,26 @@ static floe_sqldb *lite_open(const char *path, floe_err *err) {
     }
     sqlite3_extended_result_codes(db->lite, 1);
     sqlite3_busy_timeout(db->lite, SQLITE_BUSY_MS);
-    /* WAL lets readers (table loads) run while another process commits. */
-    floe_sql_rows r = {0};
-    if (lite_exec(db, "switching the catalog database to WAL", "PRAGMA journal_mode=WAL", NULL, 0, &r, NULL,
-                  err)) {
-        floe_sqldb_close(db);
-        return NULL;
+    /* WAL lets readers (table loads) run while another process commits.
+     * The switch takes an exclusive lock: processes opening a fresh
+     * catalog at the same moment can each hold the shared lock another
+     * waits on, and SQLite then answers SQLITE_BUSY at once instead of
+     * calling the busy handler (waiting could deadlock).  So the switch is
+     * retried here, for as long as the busy timeout. */
+    int64_t t0 = floe_mono_ms();
+    for (;;) {
+        floe_sql_rows r = {0};
+        if (lite_exec(db, "switching the catalog database to WAL", "PRAGMA journal_mode=WAL", NULL, 0, &r, NULL,
+                      err) == 0) {
+            floe_sql_rows_free(&r);
+            return db;
+        }
+        int primary = sqlite3_extended_errcode(db->lite) & 0xff;
+        if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || floe_mono_ms() - t0 >= SQLITE_BUSY_MS) break;
+        floe_sleep_ms(20);
     }
-    floe_sql_rows_free(&r);
-    return db;
+    floe_sqldb_close(db);
+    return NULL;
 }
 
 /* ---- PostgreSQL -------------------------------------------------------------- */

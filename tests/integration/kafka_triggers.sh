@@ -33,7 +33,7 @@
 # each under GNU time.  Checks: budget logs `memory-budget` and commits at
 # least S / budget - 1 times, its --stats memory_peak_bytes stays under
 # 2 x (budget + budget / 8) (why: at the memory checks below), its peak RSS
-# under S / 2; the control commits once, and its peak memory and RSS go
+# under 128 MiB (why: at the checks); the control commits once, and its peak memory and RSS go
 # past those bounds (the checks can fail); both tables hold every id exactly
 # once (kafka_check.mjs ids, offsets).  Peak RSS is checked in release
 # only: under ASan the allocator's quarantine keeps freed memory.
@@ -211,12 +211,19 @@ check "budget: memory_peak_bytes ${PEAK[budget]} stays under 2 x (budget + one b
 check "control (default budget): memory_peak_bytes ${PEAK[control]} goes past that bound, in one commit, no memory-budget line" \
     "$([ "${PEAK[control]:-0}" -gt $BOUND ] && [ "${NC[control]}" = 1 ] && [ "${NB[control]}" = 0 ]; echo $?)" \
     "memory_peak_bytes ${PEAK[control]:-missing}, ${NC[control]} commits, ${NB[control]} memory-budget lines"
+# Peak RSS: floe's buffers stay under BOUND (38 MB), librdkafka holds its
+# 16 MiB prefetch queue and up to one fetch response of as much again,
+# the process's base is about 30 MB, and the allocator keeps some freed
+# memory (up to about 30 MB seen here, varying with the load): 128 MiB,
+# half the stream, whatever its size.  The control buffers its whole file
+# (about 146 MB) and must go past it, and past the budget run by 64 MiB.
+RSS_BOUND=$((128 << 10)) # KiB
 if [ "$MODE" = release ]; then
-    check "budget: peak RSS $((${KB[budget]:-0} / 1024)) MiB stays under half the stream ($((S >> 21)) MiB)" \
-        "$([ -n "${KB[budget]}" ] && [ $((KB[budget] * 1024)) -lt $((S / 2)) ]; echo $?)" "$(head -c 300 "$T/budget.time")"
-    check "control: peak RSS $((${KB[control]:-0} / 1024)) MiB is past half the stream, and twice the budget run's" \
-        "$([ -n "${KB[control]}" ] && [ $((KB[control] * 1024)) -gt $((S / 2)) ] && [ "${KB[control]}" -gt $((2 * ${KB[budget]:-0})) ]; echo $?)" \
-        "$(head -c 300 "$T/control.time")"
+    check "budget: peak RSS $((${KB[budget]:-0} / 1024)) MiB stays under $((RSS_BOUND >> 10)) MiB (the stream: $((S >> 20)) MiB)" \
+        "$([ -n "${KB[budget]}" ] && [ "${KB[budget]}" -lt $RSS_BOUND ]; echo $?)" "$(head -c 300 "$T/budget.time")"
+    check "control: peak RSS $((${KB[control]:-0} / 1024)) MiB is past $((RSS_BOUND >> 10)) MiB and the budget run's by 64 MiB" \
+        "$([ -n "${KB[control]}" ] && [ "${KB[control]}" -gt $RSS_BOUND ] && [ "${KB[control]}" -gt $((${KB[budget]:-0} + (64 << 10))) ]; echo $?)" \
+        "$(grep -m1 'Maximum resident' "$T/control.time")"
 fi
 for r in budget control; do
     oracle ids --warehouse "$T/wh" --table db.$r --n $BIGN --icebird --label $r
