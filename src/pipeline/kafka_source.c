@@ -33,7 +33,7 @@
  * queue size unless it is set).  floe consumes slower than the fetcher,
  * so the queue stays full, and that memory comes on top of floe's own
  * budget (floe.memory.budget-bytes).  Unless the properties set it, floe
- * makes it FLOE_KAFKA_DEFAULT_QUEUED_KBYTES (16 MiB): some 70,000 records
+ * makes it DEFAULT_QUEUED_KBYTES (16 MiB): some 70,000 records
  * of 240 bytes ahead of the pipeline (tens of milliseconds of work), and
  * with the overshoot at most 32 MiB, an eighth of the default budget.  It
  * is not scaled down with a small budget: a queue of 4 MiB made floe read
@@ -83,6 +83,7 @@
 #include "util/mem.h"
 
 /* floe's prefetch default (see the top comment). */
+#define DEFAULT_QUEUED_KBYTES "16384"
 
 struct floe_kafka_source {
     rd_kafka_t *rk;
@@ -374,10 +375,8 @@ static int build_conf(floe_kafka_source *s, const floe_props *props, rd_kafka_co
                             reset);
 
     /* floe's defaults, overridable by the properties set after them. */
-    char queued_kb[24];
-    snprintf(queued_kb, sizeof queued_kb, "%d", FLOE_KAFKA_DEFAULT_QUEUED_KBYTES);
     if (conf_put(conf, "partition.assignment.strategy", "cooperative-sticky", err) != 0 ||
-        conf_put(conf, "queued.max.messages.kbytes", queued_kb, err) != 0)
+        conf_put(conf, "queued.max.messages.kbytes", DEFAULT_QUEUED_KBYTES, err) != 0)
         return -1;
     for (int i = 0; i < props->n; i++) {
         const char *k = props->items[i].key, *v = props->items[i].value;

@@ -102,9 +102,6 @@ void floe_kafka_batch_free(floe_kafka_batch *b);
 int floe_kafka_msg_header(const floe_kafka_msg *m, size_t idx, const char **name,
                           const void **value, size_t *size);
 
-/* queued.max.messages.kbytes unless the properties set it. */
-#define FLOE_KAFKA_DEFAULT_QUEUED_KBYTES 16384
-
 /* Creates the consumer from librdkafka properties.  bootstrap.servers and
  * group.id are required.  Defaults floe chooses differently from
  * librdkafka: auto.offset.reset=earliest and

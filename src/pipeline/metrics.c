@@ -322,7 +322,7 @@ void floe_histogram_observe_n(floe_histogram *h, double v, uint64_t n) {
     }
     if (isnan(v)) lo = h->fam->nbounds;
     atomic_fetch_add_explicit(&h->counts[lo], n, memory_order_relaxed);
-    add_double(&h->value, n == 1 ? v : v * (double)n);
+    add_double(&h->value, v * (double)n);
 }
 
 /* ---- exposition ------------------------------------------------------------------ */
