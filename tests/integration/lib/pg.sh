@@ -27,9 +27,11 @@ _pg_bin() {
     if [ -n "$d" ] && [ -x "$d/$1" ]; then echo "$d/$1"; else command -v "$1"; fi
 }
 
-# Runs a command as the cluster's owner.
+# Runs a command as the cluster's owner, from / (the owner may not be
+# allowed into the working directory: a clone under a 0700 mktemp -d
+# folder, and psql then prints "could not change directory" with its rows).
 _pg_as() {
-    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 pg_start() {
