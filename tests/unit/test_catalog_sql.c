@@ -10,7 +10,8 @@
  * names, properties, drop rules); tables (create, load, list, rename, drop,
  * purge); commits with requirements, the compare-and-swap when two commits
  * race from the same base (forced: a raw connection holds the row until
- * both have written their metadata), multi-table transactions, and many
+ * both have written their metadata), multi-table transactions, many
+ * processes opening one fresh catalog at once, and many
  * processes committing to one table at once with reload-and-retry; the
  * metadata a catalog object keeps between calls, used only while the row
  * names the file it came from.
@@ -963,6 +964,44 @@ TEST(cas_race_one_winner) {
     teardown(&e, c);
 }
 
+/* Opens the catalog (on SQLite: the switch to WAL and the schema) and
+ * lists namespaces; 0 when both worked. */
+static int open_child(env *e, int k) {
+    floe_catalog *c = env_open(e);
+    if (!c) return 1;
+    floe_err err = {0};
+    char **ns = NULL;
+    int n = 0;
+    int rc = c->list_namespaces(c, NULL, &ns, &n, &err);
+    if (rc) fprintf(stderr, "  child %d: listing namespaces: %s\n", k, err.msg);
+    for (int i = 0; i < n; i++) free(ns[i]);
+    free(ns);
+    floe_catalog_free(c);
+    return rc ? 2 : 0;
+}
+
+enum { OPEN_ROUNDS = 40, OPENERS = 6 };
+
+/* Several processes open one fresh catalog at the same moment (floe run
+ * processes of one group started together).  On SQLite two of them can
+ * each hold the shared lock the other needs to switch the file to WAL, and
+ * SQLite answers SQLITE_BUSY at once, without the busy handler: about one
+ * opener in forty failed so before the switch was retried.  Every one
+ * must open it. */
+TEST(fresh_catalog_opened_at_once) {
+    int failed = 0;
+    for (int r = 0; r < OPEN_ROUNDS; r++) {
+        env e;
+        env_init(&e);
+        child kids[OPENERS];
+        for (int k = 0; k < OPENERS; k++) kids[k] = spawn(&e, open_child, k);
+        for (int k = 0; k < OPENERS; k++) child_go(&kids[k], 1);
+        for (int k = 0; k < OPENERS; k++) failed += child_wait(&kids[k]) != 0;
+        env_free(&e);
+    }
+    CHECK_EQ_INT(failed, 0);
+}
+
 enum { WORKERS = 4, COMMITS = 10 };
 
 /* Commits COMMITS snapshots, reloading and retrying on FLOE_ECONFLICT. */
@@ -1305,5 +1344,5 @@ TEST(kept_metadata_guarded_by_location) {
 }
 
 TEST_MAIN(T(jdbc_layout_and_rows), T(v0_database_and_upgrade), T(catalog_names_isolate), T(sql_error_messages), T(namespaces), T(tables), T(commit_table),
-          T(commit_transaction), T(cas_race_one_winner), T(concurrent_processes), T(drop_with_purge),
+          T(commit_transaction), T(cas_race_one_winner), T(fresh_catalog_opened_at_once), T(concurrent_processes), T(drop_with_purge),
           T(open_errors), T(kept_metadata_guarded_by_location))
