@@ -138,8 +138,8 @@ write_config() {
     } >"$1"
 }
 
-# first_record_ms LOG: epoch ms of floe's first record, from its stderr
-# lines as stamped on arrival by stamp_lines (empty when unknown).
+# stamp_lines: prefixes each of floe's stderr lines with the epoch ms of
+# its arrival (the end of a floe run is the arrival of its last commit line).
 stamp_lines() { while IFS= read -r l; do echo "$(ms_now) $l"; done; }
 
 CPU=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
@@ -191,17 +191,16 @@ import json, re, sys
 st = json.load(open(sys.argv[1]))
 snaps = json.load(open(sys.argv[2]))
 total = max(int(s["summary"].get("total-records", 0)) for s in snaps) if snaps else 0
-# floe's start of records: its "assigned" line (floe logs no per-record
-# lines; the assignment is the last event before records flow, the first
-# fetch follows within milliseconds).
-# The end: the arrival of floe's last "commit" line, written once the
+# floe's start of records: first_record_unix_ms, taken when its first
+# poll returned records, as the plain consumer takes its first_ms (before
+# either has handled them).  The
+# end: the arrival of floe's last "commit" line, written once the
 # catalog has taken the snapshot (the snapshot's timestamp-ms is taken
 # before its files are written and synced).
-first = end = None
+first = st.get("first_record_unix_ms") or None
+end = None
 for l in open(sys.argv[3]):
     ms, _, text = l.partition(" ")
-    if first is None and re.search(r" assigned ", text):
-        first = int(ms)
     if re.search(r" commit table=", text):
         end = int(ms)
 print(json.dumps({"who": "floe", "run": int(sys.argv[7]), "cpu_s": float(sys.argv[8]), "records": st["records_committed"],

@@ -101,6 +101,7 @@ typedef struct floe_pipeline_stats {
     size_t memory_peak_bytes;
     int64_t transactions;        /* cycles committed as one catalog transaction over several tables */
     int64_t fetch_nudges;        /* requests sent to wake fetchers stopped by a full prefetch queue */
+    int64_t first_record_unix_ms; /* wall time the first records were in hand, before they were handled; 0 if none */
 } floe_pipeline_stats;
 
 /* The figures so far.  Call it from the thread running floe_pipeline_run

@@ -69,12 +69,14 @@ static int write_stats(const char *path, const floe_pipeline_stats *s, long long
             "{\"records_in\":%lld,\"bytes_in\":%lld,\"records_committed\":%lld,\"records_dead\":%lld,"
             "\"records_skipped\":%lld,\"commits\":%lld,\"transactions\":%lld,\"commit_failures\":%lld,\"files\":%lld,\"file_bytes\":%lld,"
             "\"tables_created\":%lld,\"rebalances\":%lld,\"freshness_p50_ms\":%.0f,\"freshness_p99_ms\":%.0f,"
-            "\"freshness_max_ms\":%.0f,\"memory_peak_bytes\":%zu,\"fetch_nudges\":%lld,\"elapsed_ms\":%lld}\n",
+            "\"freshness_max_ms\":%.0f,\"memory_peak_bytes\":%zu,\"fetch_nudges\":%lld,\"first_record_unix_ms\":%lld,"
+            "\"elapsed_ms\":%lld}\n",
             (long long)s->records_in, (long long)s->bytes_in, (long long)s->records_committed,
             (long long)s->records_dead, (long long)s->records_skipped, (long long)s->commits,
             (long long)s->transactions, (long long)s->commit_failures, (long long)s->files, (long long)s->file_bytes,
             (long long)s->tables_created, (long long)s->rebalances, s->freshness_p50_ms, s->freshness_p99_ms,
-            s->freshness_max_ms, s->memory_peak_bytes, (long long)s->fetch_nudges, elapsed_ms);
+            s->freshness_max_ms, s->memory_peak_bytes, (long long)s->fetch_nudges, (long long)s->first_record_unix_ms,
+            elapsed_ms);
     if (fclose(f)) return cli_fail("--stats %s: %s", path, strerror(errno));
     return 0;
 }

@@ -295,6 +295,11 @@ static const key_desc KEYS[] = {
     {"floe.record.max-bytes", T_BYTES, 0, CFG(record_max_bytes), .def = "1MiB", .min = 1, .max = INT64_MAX,
      .doc = "A record whose value is larger than this becomes a dead letter instead of being written (Kafka's own "
             "default limit on a message is about 1 MB)."},
+    {"floe.write.max-open-files", T_INT, 0, CFG(max_open_files), .def = "64", INT_RANGE(1),
+     .doc = "Data files a table keeps open at most, one per partition being written. When a record needs "
+            "another, the least recently written file is closed and committed with the cycle as it is: fewer "
+            "open files hold less memory, more make fewer, larger files when records spread over many "
+            "partitions."},
     {"floe.log.format", T_ENUM, 0, CFG(log_format), .def = "plain", .allowed = "plain|json",
      .doc = "One line per event, as text or as a JSON object."},
     {"floe.dlq.mode", T_ENUM, 0, CFG(dlq_mode), .def = "table", .allowed = "table|drop",

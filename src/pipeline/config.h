@@ -131,6 +131,7 @@ typedef struct floe_config {
     /* ---- floe ---- */
     int64_t memory_budget;      /* bytes */
     int64_t record_max_bytes;   /* larger values are dead letters */
+    int64_t max_open_files;     /* data files open per table at most */
     char *metrics_listen;       /* "host:port"; NULL = no metrics endpoint */
     int log_format;             /* FLOE_LOG_* */
     int dlq_mode;               /* FLOE_DLQ_* */

@@ -490,7 +490,7 @@ static ptable *table_add(floe_pipeline *p, const char *ident, int is_dlq) {
 static int table_open_writer(floe_pipeline *p, ptable *t, floe_err *err) {
     /* Values convert as the connector converts them (numbers into string
      * columns as text, numeric strings into number columns). */
-    floe_datafile_opts o = {.lenient = 1};
+    floe_datafile_opts o = {.lenient = 1, .max_open_files = (int)p->cfg->max_open_files};
     t->dw = floe_datafile_writer_new(t->t->io, floe_table_meta(t->t), &o, err);
     if (!t->dw) return floe_err_prefix(err, "table %s", t->ident);
     /* Page encoding and compression on a second thread: on 2 cores this
@@ -1753,6 +1753,7 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
             rc = -1;
             break;
         }
+        if (n > 0 && !p->st.first_record_unix_ms) p->st.first_record_unix_ms = floe_wall_ms();
         for (int i = 0; i < n && rc == 0 && !p->need_reset; i++) {
             if (p->cycle_start < 0) p->cycle_start = floe_mono_ms();
             rc = handle(p, &b.msgs[i], err);

@@ -27,7 +27,7 @@ cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
     exec 9>&- 2>/dev/null
     exec 8>&- 2>/dev/null
-    rm -rf "$T"
+    if [ -n "${KAFKA_KEEP:-}" ]; then echo "kept $T" >&2; else rm -rf "$T"; fi
 }
 trap cleanup EXIT
 
@@ -49,7 +49,7 @@ mkfifo "$T/mock.in" "$T/mock2.in"
 "$MOCK" --partitions 4 --topic clicks --produce 3000 <"$T/mock.in" >"$T/mock.out" 2>"$T/mock.err" &
 PIDS+=($!)
 exec 9>"$T/mock.in"
-"$MOCK" --partitions 4 --topic routed --topic byregex --topic env <"$T/mock2.in" >"$T/mock2.out" 2>"$T/mock2.err" &
+"$MOCK" --partitions 4 --topic routed --topic byregex --topic env --topic runs <"$T/mock2.in" >"$T/mock2.out" 2>"$T/mock2.err" &
 PIDS+=($!)
 exec 8>"$T/mock2.in"
 for _ in $(seq 200); do
@@ -108,8 +108,10 @@ iceberg.tables=db.clicks
 floe.kafka.metadata-columns=all
 floe.log.format=json
 floe.no-such-key=1"
+basic_t0=$(date +%s%3N)
 run basic
 rc=$?
+basic_t1=$(date +%s%3N)
 check "basic: run exits 0" "$rc" "$(tail -5 "$T/basic.log")"
 check "basic: an unknown key is a warning naming it" "$(grep -q 'floe.no-such-key' "$T/basic.log"; echo $?)" \
     "$(head -3 "$T/basic.log")"
@@ -155,6 +157,21 @@ print("ok")
 EOF
 check "basic: the last snapshot's marker holds every partition's end" \
     "$(grep -qx ok "$T/basic.marker"; echo $?)" "$(tail -3 "$T/basic.marker")"
+# --stats: the wall time the first records were in hand lies within the run
+# and before the snapshot that committed them
+python3 - "$T/basic.snaps" "$T/basic.stats" "$basic_t0" "$basic_t1" >"$T/basic.first" 2>&1 <<'EOF'
+import json, sys
+text = open(sys.argv[1]).read()
+snaps = json.loads(text) if text.lstrip().startswith("[") else [json.loads(l) for l in text.splitlines() if l.strip()]
+st = json.load(open(sys.argv[2]))
+first, t0, t1 = st["first_record_unix_ms"], int(sys.argv[3]), int(sys.argv[4])
+oldest = min(s["timestamp-ms"] for s in snaps)
+assert t0 <= first <= oldest <= t1, (t0, first, oldest, t1)
+assert st["records_in"] == 3000 and st["records_committed"] == 3000, st
+print("ok")
+EOF
+check "basic: --stats gives the first records' arrival, within the run and before the first snapshot" \
+    "$(grep -qx ok "$T/basic.first"; echo $?)" "$(tail -3 "$T/basic.first")"
 
 # ---- resume: the same group over the same topic adds nothing ---------------------------------
 conf basic "topics=clicks
@@ -297,6 +314,47 @@ print("ok")
 EOF2
 check "commit-branch: snapshots and the marker go to the branch" \
     "$( [ $rc -eq 0 ] && grep -qx ok "$T/br.check"; echo $?)" "rc=$rc $(tail -3 "$T/br.check") $(tail -2 "$T/br.log")"
+
+# ---- open files: floe.write.max-open-files bounds a table's open data files ---------------------
+# 400 records in one Kafka partition, partition values in runs of 100:
+# a, b, c, a.  With two files open, c closes a's (the least recently
+# written) and the second run of a closes b's: 4 files.  With the default
+# bound all three stay open: 3 files.
+python3 -c "
+for i, k in enumerate('abca'):
+    for j in range(100): print('{\"n\":%d,\"k\":\"%s\"}' % (i * 100 + j, k))" >"$T/runs.ndjson"
+kcat -b "$BOOT2" -P -t runs -p 0 <"$T/runs.ndjson" 2>"$T/kcat.err"
+for lim in 2 default; do
+    extra="iceberg.tables.default-partition-by=k"
+    [ $lim = default ] || extra="$extra
+floe.write.max-open-files=$lim"
+    conf "open$lim" "topics=runs
+iceberg.tables=db.open$lim
+$extra" "$BOOT2"
+    run "open$lim" -o floe.commit.interval-ms=60000 -o floe.commit.records=400
+    rc=$?
+    "$FLOE" table files --warehouse "$WH" "db.open$lim" --json >"$T/open$lim.files" 2>&1
+    scan "db.open$lim" --columns n >"$T/open$lim.rows" 2>&1
+    python3 - "$T/open$lim.files" "$T/open$lim.rows" "$lim" >"$T/open$lim.check" 2>&1 <<'EOF2'
+import json, sys
+files = json.load(open(sys.argv[1]))
+per = {}
+for f in files:
+    per.setdefault(f["partition"]["k"], []).append(f["record-count"])
+want = {"a": [100, 100], "b": [100], "c": [100]} if sys.argv[3] == "2" else {"a": [200], "b": [100], "c": [100]}
+assert {k: sorted(v) for k, v in per.items()} == want, per
+ns = sorted(json.loads(l)["n"] for l in open(sys.argv[2]))
+assert ns == list(range(400)), (len(ns), len(set(ns)))
+print("ok")
+EOF2
+    check "open files: max-open-files=$lim gives $( [ $lim = 2 ] && echo 4 || echo 3) files, every record once" \
+        "$( [ $rc -eq 0 ] && grep -qx ok "$T/open$lim.check"; echo $?)" \
+        "rc=$rc $(tail -3 "$T/open$lim.check") $(tail -2 "$T/open$lim.log")"
+done
+"$FLOE" run "$T/open2.properties" -o floe.write.max-open-files=0 --print-config >"$T/open0.out" 2>&1
+rc=$?
+check "open files: max-open-files=0 exits 2 naming the key" \
+    "$( [ $rc -eq 2 ] && grep -q "floe.write.max-open-files" "$T/open0.out"; echo $?)" "rc=$rc $(cat "$T/open0.out")"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
