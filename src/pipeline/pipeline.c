@@ -1164,6 +1164,21 @@ static int reset(floe_pipeline *p, floe_err *err) {
     return 0;
 }
 
+/* A reset asked for in the middle of a poll batch drops the rest of the
+ * batch unhandled, and librdkafka's position is already past it.  reset()
+ * seeks every partition back to what the tables committed or, when they
+ * committed nothing, to the first record this process saw of it; a
+ * partition whose first records are among the dropped ones has not "seen"
+ * any, and without this it would not be sought at all: those records
+ * would be lost.  So the first dropped offset of such a partition counts
+ * as seen. */
+static void cover_unhandled(floe_pipeline *p, const floe_kafka_batch *b, int from) {
+    for (int i = from; i < b->n; i++) {
+        ppart *pp = part_find(p, b->msgs[i].topic, b->msgs[i].partition);
+        if (pp && pp->first_seen < 0) pp->first_seen = b->msgs[i].offset;
+    }
+}
+
 /* ---- records ---------------------------------------------------------------------------- */
 
 static void dlq_name(floe_pipeline *p, const char *table, floe_buf *out) {
@@ -1754,10 +1769,12 @@ int floe_pipeline_run(floe_pipeline *p, floe_err *err) {
             break;
         }
         if (n > 0 && !p->st.first_record_unix_ms) p->st.first_record_unix_ms = floe_wall_ms();
-        for (int i = 0; i < n && rc == 0 && !p->need_reset; i++) {
+        int i = 0;
+        for (; i < n && rc == 0 && !p->need_reset; i++) {
             if (p->cycle_start < 0) p->cycle_start = floe_mono_ms();
             rc = handle(p, &b.msgs[i], err);
         }
+        if (p->need_reset) cover_unhandled(p, &b, i);
         floe_kafka_batch_release(&b);
         if (rc == 0 && !p->need_reset) rc = create_waiting(p, 0, err);
         if (rc) break;
