@@ -42,6 +42,15 @@
 #define NPART 8
 #define NMSG 10000
 #define MAXOFF 2000 /* per partition, above what any test produces */
+/* How long a test waits for a rebalance of two members to settle.  The
+ * mock's coordinator takes about 5 s a JoinGroup round, and a handover
+ * takes two rounds (revoke, then assign).  It also answers a follower's
+ * SyncGroup that arrives after the leader's with INVALID_REQUEST (a real
+ * broker answers it with the assignment), and the follower then rejoins:
+ * one more round each time (11 times in 120 runs of group_split here,
+ * twice in a row in 2 of them).  A 30 s wait failed once in CI with the
+ * revoke done and the assign still missing; 90 s is eighteen rounds. */
+#define REBALANCE_WAIT_MS 90000
 
 static rd_kafka_t *mock_rk;
 static rd_kafka_mock_cluster_t *mock;
@@ -544,7 +553,7 @@ TEST(group_split) {
     /* b joins; both keep polling, slowly, so that data is in flight
      * across the rebalance. */
     CHECK_OK(floe_kafka_source_subscribe(b.src, &b.topic, 1, NULL, &err), &err);
-    end = mono_ms() + 30000;
+    end = mono_ms() + REBALANCE_WAIT_MS;
     while ((held(&b) == 0 || held(&a) + held(&b) != NPART) && mono_ms() < end) {
         if (poll_check(&a, 3, 50) < 0 || poll_check(&b, 3, 50) < 0) break;
     }
