@@ -193,10 +193,9 @@ snaps = json.load(open(sys.argv[2]))
 total = max(int(s["summary"].get("total-records", 0)) for s in snaps) if snaps else 0
 # floe's start of records: first_record_unix_ms, taken when its first
 # poll returned records, as the plain consumer takes its first_ms (before
-# either has handled them).  The
-# end: the arrival of floe's last "commit" line, written once the
-# catalog has taken the snapshot (the snapshot's timestamp-ms is taken
-# before its files are written and synced).
+# either has handled them).  The end: the arrival of floe's last "commit"
+# line, written once the catalog has taken the snapshot (the snapshot's
+# timestamp-ms is taken before its files are written and synced).
 first = st.get("first_record_unix_ms") or None
 end = None
 for l in open(sys.argv[3]):

@@ -113,8 +113,7 @@
 #    record is handled.  db.first8 exists without a marker; the topic
 #    `first8` (4 partitions) gets, while floe runs, a bad record first in
 #    every partition and then good records (lib/mixed_rounds.py
-#    --bad-first); the loads of
-#    db.first8__dlq fail with 500
+#    --bad-first); the loads of db.first8__dlq fail with 500
 #    (`--faults 500:1,match:/tables/first8__dlq,count:5`,
 #    rest.max-retries=0).  The lookup at the assignment takes one fault;
 #    then each batch's first record is a bad one that finds no dead-letter
