@@ -469,7 +469,7 @@ static void table_set_floors(floe_pipeline *p, ptable *t) {
  * crash) before the record's commit would make the record look committed
  * to t, and it would be skipped for t when read again. */
 static void floor_cover(ptable *t, const char *topic, int32_t partition, int64_t offset) {
-    offent *f = offmap_find(&t->floor, topic, partition);
+    offent *f = offmap_find_hot(&t->floor, topic, partition); /* per record: a scan of 64 cost ~180 instructions */
     if (f && f->offset > offset) f->offset = offset;
 }
 
