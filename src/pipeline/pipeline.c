@@ -82,6 +82,7 @@
 #include "iceberg/metadata_internal.h"
 #include "pipeline/logline.h"
 #include "pipeline/config.h"
+#include "pipeline/freshness.h"
 #include "pipeline/kafka_source.h"
 #include "pipeline/maintain.h"
 #include "pipeline/metrics.h"
@@ -245,8 +246,7 @@ typedef struct ptable {
     int npending, cappending;
     int64_t batch_records;      /* records waiting (written and pending) */
     int64_t batch_bytes;
-    int64_t *ts;                /* their Kafka timestamps, for freshness */
-    size_t nts, capts;
+    floe_fresh_pending fresh;   /* their Kafka timestamps */
     int fail_streak;
     int cycles_idle;
     /* records waiting for the table to be created (auto-create) */
@@ -259,8 +259,6 @@ typedef struct ptable {
     floe_counter *m_in, *m_in_bytes, *m_committed, *m_commits, *m_failures, *m_retries, *m_files, *m_dead;
     floe_histogram *m_commit_s, *m_file_bytes;
 } ptable;
-
-#define FRESH_BINS 20000 /* 0..9999 ms by 1 ms, then 10 s .. 1000 s by 100 ms */
 
 struct floe_pipeline {
     floe_config *cfg;
@@ -294,8 +292,7 @@ struct floe_pipeline {
     int64_t cycle_bytes, cycle_records;
     /* stats */
     floe_pipeline_stats st;
-    uint64_t fresh[FRESH_BINS];
-    uint64_t nfresh;
+    floe_fresh_hist fresh;
     int64_t first_record_ms, last_record_ms;
     /* Between a revoke and the group's next assignment: partitions may be
      * on their way, so the process is not idle (--stop-when-idle waits). */
@@ -423,7 +420,7 @@ static void table_free(ptable *t) {
     floe_table_free(t->t);
     offmap_free(&t->known);
     offmap_free(&t->floor);
-    free(t->ts);
+    floe_fresh_pending_free(&t->fresh);
     floe_buf_free(&t->early);
     early_clear(t);
     free(t->erec);
@@ -623,34 +620,6 @@ static int commit_summary(void *ctx, const floe_ice_metadata *base, floe_props *
     return 0;
 }
 
-/* Records' timestamps (milliseconds) come in runs of equal values, a few
- * hundred records a millisecond at full rate: each run is counted at once. */
-static void fresh_observe(floe_pipeline *p, int64_t now, const int64_t *ts, size_t n) {
-    for (size_t i = 0, j; i < n; i = j) {
-        for (j = i + 1; j < n && ts[j] == ts[i]; j++) {
-        }
-        if (ts[i] < 0) continue;
-        uint64_t k = j - i;
-        int64_t d = now - ts[i];
-        if (d < 0) d = 0;
-        int bin = d < 10000 ? (int)d : 10000 + (int)((d - 10000) / 100);
-        if (bin >= FRESH_BINS) bin = FRESH_BINS - 1;
-        p->fresh[bin] += k;
-        p->nfresh += k;
-        floe_histogram_observe_n(p->m_fresh, (double)d / 1000.0, k);
-    }
-}
-
-static double fresh_quantile(const floe_pipeline *p, double q) {
-    if (!p->nfresh) return -1;
-    uint64_t want = (uint64_t)(q * (double)(p->nfresh - 1)) + 1, seen = 0;
-    for (int i = 0; i < FRESH_BINS; i++) {
-        seen += p->fresh[i];
-        if (seen >= want) return i < 10000 ? (double)i : 10000.0 + (double)(i - 10000) * 100.0;
-    }
-    return -1;
-}
-
 /* Asks for a reset (what is uncommitted is dropped and read again from the
  * tables' progress) once the current step is over; why goes to the log. */
 static void want_reset(floe_pipeline *p, const char *fmt, ...) FLOE_PRINTF(2, 3);
@@ -733,12 +702,12 @@ static void commit_succeeded(floe_pipeline *p, ptable *t, commit_ctx *cc) {
         floe_counter_add(t->m_committed, (uint64_t)t->batch_records);
         floe_counter_add(t->m_files, (uint64_t)t->npending);
         floe_histogram_observe(t->m_commit_s, (double)ms / 1000.0);
-        fresh_observe(p, floe_wall_ms(), t->ts, t->nts);
+        floe_fresh_commit(&p->fresh, p->m_fresh, &t->fresh, floe_wall_ms());
         plog(p, 6, "commit", "table", t->ident, "records", num(t->batch_records), "files", num(t->npending),
              "bytes", num(bytes), "snapshot", num(floe_table_meta(t->t)->current_snapshot_id), "ms", num(ms), NULL);
         table_drop_pending(t, 0);
         t->batch_records = t->batch_bytes = 0;
-        t->nts = 0;
+        floe_fresh_pending_clear(&t->fresh);
         t->cycles_idle = 0;
     } else {
         plog(p, 7, "marker", "table", t->ident, "ms", num(ms), NULL);
@@ -919,7 +888,7 @@ static void drop_uncommitted(floe_pipeline *p) {
         if (t->dw) floe_datafile_writer_abort(t->dw);
         table_drop_pending(t, 0); /* an unknown outcome may have landed them: orphan cleanup decides */
         t->batch_records = t->batch_bytes = 0;
-        t->nts = 0;
+        floe_fresh_pending_clear(&t->fresh);
         early_clear(t);
         offmap_clear(&t->floor);
     }
@@ -1255,11 +1224,7 @@ static int dead_letter(floe_pipeline *p, const floe_kafka_msg *m, const char *ta
     t->batch_records++;
     t->batch_bytes += (int64_t)m->value_len;
     floe_counter_add(t->m_dead, 1);
-    if (t->nts == t->capts) {
-        t->capts = t->capts ? t->capts * 2 : 1024;
-        t->ts = floe_xrealloc(t->ts, t->capts * sizeof *t->ts);
-    }
-    t->ts[t->nts++] = m->timestamp_ms;
+    floe_fresh_pending_add(&t->fresh, m->timestamp_ms);
     return 0;
 }
 
@@ -1407,11 +1372,7 @@ static void note_written(ptable *t, size_t bytes, int64_t ts) {
     t->batch_bytes += (int64_t)bytes;
     floe_counter_add(t->m_in, 1);
     floe_counter_add(t->m_in_bytes, bytes);
-    if (t->nts == t->capts) {
-        t->capts = t->capts ? t->capts * 2 : 1024;
-        t->ts = floe_xrealloc(t->ts, t->capts * sizeof *t->ts);
-    }
-    t->ts[t->nts++] = ts;
+    floe_fresh_pending_add(&t->fresh, ts);
 }
 
 /* Writes record rec of message m to table `ident`.  Bad records become dead
@@ -1649,7 +1610,7 @@ static size_t memory_in_use(floe_pipeline *p) {
     size_t m = 0;
     for (int i = 0; i < p->ntables; i++) {
         if (p->tables[i]->dw) m += floe_datafile_writer_memory(p->tables[i]->dw);
-        m += p->tables[i]->early.len;
+        m += p->tables[i]->early.len + floe_fresh_pending_memory(&p->tables[i]->fresh);
     }
     return m;
 }
@@ -1879,7 +1840,8 @@ static floe_pipeline *pipeline_make(floe_config *cfg, const floe_pipeline_opts *
                                        "Times uncommitted work was dropped to resume from the tables.", NULL, &e);
     p->m_skipped = floe_metrics_counter(p->metrics, "floe_records_skipped_total",
                                         "Records read again that a table already held.", NULL, &e);
-    p->m_memory = floe_metrics_gauge(p->metrics, "floe_memory_bytes", "Bytes buffered in open data files.", NULL,
+    p->m_memory = floe_metrics_gauge(p->metrics, "floe_memory_bytes",
+                                     "Bytes buffered in open data files and for records waiting to commit.", NULL,
                                      &e);
     static const double fb[] = {0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30, 60};
     p->m_fresh = floe_metrics_histogram(p->metrics, "floe_freshness_seconds",
@@ -1945,9 +1907,9 @@ int floe_pipeline_metrics_port(const floe_pipeline *p) { return p->msrv ? floe_m
 void floe_pipeline_get_stats(const floe_pipeline *p, floe_pipeline_stats *out) {
     *out = p->st;
     out->fetch_nudges += p->src ? floe_kafka_source_nudges(p->src) : 0;
-    out->freshness_p50_ms = fresh_quantile(p, 0.50);
-    out->freshness_p99_ms = fresh_quantile(p, 0.99);
-    out->freshness_max_ms = fresh_quantile(p, 1.0);
+    out->freshness_p50_ms = floe_fresh_quantile(&p->fresh, 0.50);
+    out->freshness_p99_ms = floe_fresh_quantile(&p->fresh, 0.99);
+    out->freshness_max_ms = floe_fresh_quantile(&p->fresh, 1.0);
 }
 
 void floe_pipeline_free(floe_pipeline *p) {

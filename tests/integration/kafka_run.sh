@@ -222,6 +222,15 @@ for series in 'floe_records_in_total{table="db.met"} 3000' 'floe_records_committ
         "$(grep -c . "$T/metrics.txt") lines"
 done
 check "metrics: SIGTERM exits 0" "$rc" "$(tail -3 "$T/met.log")"
+# Every committed record counts once in the freshness histogram, and the
+# --stats quantiles read back from it are ordered and plausible (the
+# records were produced at the start of this test).
+fc=$(sed -n 's/^floe_freshness_seconds_count \([0-9]*\)$/\1/p' "$T/metrics.txt")
+fq=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))
+print(s["freshness_p50_ms"], s["freshness_p99_ms"], s["freshness_max_ms"])' "$T/met.stats")
+check "metrics: freshness counts the 3000 committed records once; --stats p50 <= p99 <= max < 10 min" \
+    "$(echo "$fq" | { read -r a b c; [ "$fc" = 3000 ] && awk -v a="$a" -v b="$b" -v c="$c" \
+        'BEGIN { exit !(a >= 0 && a <= b && b <= c && c < 600000) }'; }; echo $?)" "count=$fc p50/p99/max=$fq"
 
 # ---- dynamic routing -------------------------------------------------------------------------
 {

@@ -9,6 +9,7 @@
 
 #include <ftw.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,16 @@ typedef void (*test_fn)(void);
 typedef struct { const char *name; test_fn fn; } test_case;
 
 static int test_failed_checks_;
+
+/* xorshift64: a deterministic stream of varied test input; each test file
+ * keeps its own state (never 0), so its sequence is its own. */
+static inline uint64_t test_xorshift64(uint64_t *state) {
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
 
 #define CHECK(expr)                                                                  \
     do {                                                                             \

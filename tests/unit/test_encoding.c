@@ -12,12 +12,7 @@
 #include "test.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift64(&rng_state); }
 
 static int bytes_eq(const floe_buf *b, const uint8_t *want, size_t n) {
     return b->len == n && (n == 0 || memcmp(b->data, want, n) == 0);

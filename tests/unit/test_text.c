@@ -18,12 +18,7 @@ static const char *text(void) { return floe_buf_cstr(&buf); }
 #define FMT(call) (floe_buf_reset(&buf), (call), text())
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static uint64_t rnd(void) { return test_xorshift64(&rng_state); }
 
 TEST(base64_rfc4648) {
     const char *plain[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar"};
