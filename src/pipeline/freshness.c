@@ -60,7 +60,6 @@ void floe_fresh_pending_compact_(floe_fresh_pending *f, int64_t now_ms) {
 
 void floe_fresh_pending_clear(floe_fresh_pending *f) {
     f->n = 0;
-    f->records = 0;
     /* a cycle far larger than usual leaves no large array behind */
     if (f->cap > 16 * FIRST_CAP) {
         free(f->v);

@@ -35,7 +35,6 @@ typedef struct floe_fresh_count {
 typedef struct floe_fresh_pending {
     floe_fresh_count *v;
     size_t n, cap;
-    uint64_t records; /* records counted (timestamps < 0 are not) */
 } floe_fresh_pending;
 
 /* Makes room: merges equal timestamps, or grows when that is not enough. */
@@ -44,7 +43,6 @@ void floe_fresh_pending_compact_(floe_fresh_pending *f, int64_t now_ms);
 /* Counts one record of Kafka timestamp ts (epoch ms; < 0, none: ignored). */
 static inline void floe_fresh_pending_add(floe_fresh_pending *f, int64_t ts) {
     if (ts < 0) return;
-    f->records++;
     if (f->n && f->v[f->n - 1].ts == ts) {
         f->v[f->n - 1].n++;
         return;
