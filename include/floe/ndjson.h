@@ -11,7 +11,8 @@
  *
  * Mapping (the value forms are those of docs/ndjson.md):
  *   struct group          JSON object; fields matched by name, in any order;
- *                         unknown fields are skipped and counted
+ *                         unknown fields are skipped and counted (but see
+ *                         floe_ndjson_set_strict_fields)
  *   LIST (3-level, and    JSON array; an un-annotated REPEATED field is also
  *   the legacy forms)     a JSON array
  *   MAP                   JSON object; keys converted to the key type (string
@@ -68,6 +69,18 @@ void floe_ndjson_set_writer(floe_ndjson *s, floe_pq_writer *w);
  * "false" fill a boolean column.  Off by default: floe parquet write and
  * floe ingest stay strict (docs/ndjson.md). */
 void floe_ndjson_set_lenient(floe_ndjson *s, int on);
+
+/* Field names match the schema's ignoring ASCII case ("ID" fills column
+ * "id"), as the Kafka Connect sink's iceberg.tables.schema-case-insensitive
+ * does; an exact match is still preferred.  Off by default. */
+void floe_ndjson_set_ignore_case(floe_ndjson *s, int on);
+
+/* With strict fields, a record with a field the schema does not have fails
+ * with FLOE_ENOTFOUND ("line 4: field 'geo.city': not in the table's
+ * schema") instead of the field being skipped, so that the caller can add
+ * the column and write the record again.  A null value of an unknown field
+ * is still skipped: it says nothing of a column's type.  Off by default. */
+void floe_ndjson_set_strict_fields(floe_ndjson *s, int on);
 
 /* Longest line floe_ndjson_write_fd accepts, in bytes; default 64 MiB. */
 void floe_ndjson_set_max_line(floe_ndjson *s, size_t bytes);

@@ -213,11 +213,17 @@ static const key_desc KEYS[] = {
             "level 1, not at zstd's (and Iceberg's) default 3: about twice as fast for files about 3% larger "
             "(bench/README.md)."},
     {"iceberg.tables.evolve-schema-enabled", T_BOOL, 0, CFG(evolve_schema), .def = "false",
-     .doc = "Add columns for record fields a table does not have."},
+     .doc = "Add columns for record fields a table does not have, at any depth (fields of structs, of structs in "
+            "lists and map values): optional, typed as auto-create infers them, committed as a new schema before "
+            "the record is written. A field whose value is null, `[]` or `{}` waits for a value that tells its "
+            "type. Without it, fields a table lacks are skipped."},
     {"iceberg.tables.schema-force-optional", T_BOOL, 0, CFG(schema_force_optional), .def = "false",
-     .doc = "Make every column optional when creating a table or adding columns."},
+     .doc = "Make every column optional when creating a table or adding columns. Schemaless JSON has no required "
+            "fields, so the columns floe creates and adds are optional either way; identifier columns "
+            "(`id-columns`) stay required, as the Iceberg spec wants."},
     {"iceberg.tables.schema-case-insensitive", T_BOOL, 0, CFG(schema_case_insensitive), .def = "false",
-     .doc = "Match record fields to columns ignoring case."},
+     .doc = "Match record fields to columns ignoring (ASCII) case: `\"ID\"` fills column `id`. An exact match "
+            "wins; evolution adds no column for a field that differs from one only in case."},
     {"iceberg.tables.replace-null-with-default", T_BOOL, K_IGNORED, 0, .def = "true",
      .doc = "Schemaless JSON carries no field defaults, so a null stays null either way."},
 

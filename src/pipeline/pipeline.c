@@ -88,6 +88,7 @@
 #include "pipeline/metrics.h"
 #include "table/append.h"
 #include "table/datafile_writer.h"
+#include "table/evolve.h"
 #include "table/ingest.h"
 #include "table/table.h"
 #include "util/clock.h"
@@ -257,6 +258,7 @@ typedef struct ptable {
     int64_t early_since;        /* floe_mono_ms() of the first waiting record */
     /* metrics */
     floe_counter *m_in, *m_in_bytes, *m_committed, *m_commits, *m_failures, *m_retries, *m_files, *m_dead;
+    floe_counter *m_schema;
     floe_histogram *m_commit_s, *m_file_bytes;
 } ptable;
 
@@ -382,6 +384,9 @@ static void table_metrics(floe_pipeline *p, ptable *t) {
     t->m_files = floe_metrics_counter(p->metrics, "floe_files_written_total", "Data files committed.", l, &e);
     t->m_dead = floe_metrics_counter(p->metrics, "floe_dead_letters_total",
                                      "Records of this table that became dead letters.", l, &e);
+    t->m_schema = floe_metrics_counter(p->metrics, "floe_schema_updates_total",
+                                       "Schema changes committed to add columns for record fields "
+                                       "(iceberg.tables.evolve-schema-enabled).", l, &e);
     t->m_commit_s = floe_metrics_histogram(p->metrics, "floe_commit_duration_seconds",
                                            "Time to commit one snapshot, retries included.", l, sec_bounds,
                                            sizeof sec_bounds / sizeof sec_bounds[0], &e);
@@ -487,9 +492,13 @@ static ptable *table_add(floe_pipeline *p, const char *ident, int is_dlq) {
 static int table_open_writer(floe_pipeline *p, ptable *t, floe_err *err) {
     /* Values convert as the connector converts them (numbers into string
      * columns as text, numeric strings into number columns). */
-    floe_datafile_opts o = {.lenient = 1, .max_open_files = (int)p->cfg->max_open_files};
+    floe_datafile_opts o = {.lenient = 1, .max_open_files = (int)p->cfg->max_open_files,
+                            .ignore_case = p->cfg->schema_case_insensitive && !t->is_dlq};
     t->dw = floe_datafile_writer_new(t->t->io, floe_table_meta(t->t), &o, err);
     if (!t->dw) return floe_err_prefix(err, "table %s", t->ident);
+    /* With evolution a record's unknown field stops its write (table_write
+     * then adds the column); the dead-letter tables' schema is fixed. */
+    if (p->cfg->evolve_schema && !t->is_dlq) floe_datafile_writer_set_strict_fields(t->dw, 1);
     /* Page encoding and compression on a second thread: on 2 cores this
      * thread shreds while that one compresses. */
     if (!p->encoder && !(p->encoder = floe_pq_encoder_new(err))) return floe_err_prefix(err, "table %s", t->ident);
@@ -631,6 +640,27 @@ static void want_reset(floe_pipeline *p, const char *fmt, ...) {
     p->need_reset = 1;
 }
 
+/* Closes t's open files; they join its pending ones, committed with its
+ * next snapshot.  -1 with err when they could not be written (the batch is
+ * then aborted). */
+static int table_close_files(ptable *t, floe_err *err) {
+    if (!t->dw || floe_datafile_writer_rows(t->dw) == 0) return 0;
+    floe_ice_data_file *files;
+    int n;
+    if (floe_datafile_writer_finish(t->dw, &files, &n, err)) {
+        floe_datafile_writer_abort(t->dw);
+        return -1;
+    }
+    if (t->npending + n > t->cappending) {
+        t->cappending = t->npending + n + 8;
+        t->pending = floe_xrealloc(t->pending, (size_t)t->cappending * sizeof *t->pending);
+    }
+    memcpy(t->pending + t->npending, files, (size_t)n * sizeof *files);
+    t->npending += n;
+    free(files);
+    return 0;
+}
+
 /* A data file of t could not be written (storage down, disk full, a
  * directory gone): what is uncommitted is dropped and read again (a reset;
  * eight in a row without a commit stop the pipeline), never committed
@@ -654,21 +684,9 @@ static int commit_prepare(floe_pipeline *p, ptable *t, int phase0, commit_ctx *c
     cc->t = t;
     cc->phase0 = phase0;
     cc->t0 = floe_mono_ms();
-    if (!phase0 && t->dw && floe_datafile_writer_rows(t->dw) > 0) {
-        floe_ice_data_file *files;
-        int n;
-        if (floe_datafile_writer_finish(t->dw, &files, &n, err)) {
-            floe_datafile_writer_abort(t->dw);
-            write_failed(p, t, err);
-            return floe_err_prefix(err, "table %s", t->ident);
-        }
-        if (t->npending + n > t->cappending) {
-            t->cappending = t->npending + n + 8;
-            t->pending = floe_xrealloc(t->pending, (size_t)t->cappending * sizeof *t->pending);
-        }
-        memcpy(t->pending + t->npending, files, (size_t)n * sizeof *files);
-        t->npending += n;
-        free(files);
+    if (!phase0 && table_close_files(t, err)) {
+        write_failed(p, t, err);
+        return floe_err_prefix(err, "table %s", t->ident);
     }
     return 0;
 }
@@ -1375,6 +1393,52 @@ static void note_written(ptable *t, size_t bytes, int64_t ts) {
     floe_fresh_pending_add(&t->fresh, ts);
 }
 
+/* A record has a field t's schema lacks (iceberg.tables.evolve-schema-
+ * enabled): the columns are added (table/evolve.c).  When t's schema is
+ * then not the writer's (this record's columns, or another writer's), the
+ * files written so far close, to be committed with the next snapshot under
+ * the schema they were written with, and a writer for the new schema takes
+ * over.  -1 with err (the catalog's error: the caller resets). */
+static int table_evolve(floe_pipeline *p, ptable *t, const char *rec, size_t len, floe_err *err) {
+    int n;
+    floe_buf added;
+    floe_buf_init(&added);
+    int rc = floe_table_evolve_for_record(t->t, rec, len, p->cfg->schema_case_insensitive, &n, &added, err);
+    if (rc == 0 && n > 0) {
+        floe_counter_add(t->m_schema, 1);
+        plog(p, 6, "schema-evolved", "table", t->ident, "columns", floe_buf_cstr(&added), "schema",
+             num(floe_table_meta(t->t)->current_schema_id), NULL);
+    }
+    floe_buf_free(&added);
+    if (rc) return floe_err_prefix(err, "adding columns to %s", t->ident);
+    if (floe_ice_metadata_schema(floe_table_meta(t->t))->schema_id == floe_datafile_writer_schema_id(t->dw))
+        return 0;
+    if (table_close_files(t, err)) return floe_err_prefix(err, "table %s", t->ident);
+    floe_datafile_writer *old = t->dw;
+    if (table_open_writer(p, t, err)) {
+        t->dw = old;
+        return -1;
+    }
+    floe_datafile_writer_free(old);
+    return 0;
+}
+
+/* Writes one record into t's files: 0, or -1 with err (FLOE_EINVAL: the
+ * record does not fit; anything else: the files or the catalog failed).
+ * Under evolution a record with fields t lacks adds them first; fields
+ * that cannot become columns (null, [], {}) are then skipped. */
+static int table_write(floe_pipeline *p, ptable *t, const char *rec, size_t len, int64_t offset, floe_err *err) {
+    if (floe_datafile_writer_write(t->dw, rec, len, offset, err) == 0) return 0;
+    if (err->code != FLOE_ENOTFOUND) return -1;
+    if (table_evolve(p, t, rec, len, err)) return -1;
+    if (floe_datafile_writer_write(t->dw, rec, len, offset, err) == 0) return 0;
+    if (err->code != FLOE_ENOTFOUND) return -1;
+    floe_datafile_writer_set_strict_fields(t->dw, 0);
+    int rc = floe_datafile_writer_write(t->dw, rec, len, offset, err);
+    floe_datafile_writer_set_strict_fields(t->dw, 1);
+    return rc;
+}
+
 /* Writes record rec of message m to table `ident`.  Bad records become dead
  * letters; -1 only when the pipeline cannot go on. */
 static int write_to(floe_pipeline *p, const floe_kafka_msg *m, const char *ident, const char *rec, size_t len,
@@ -1413,7 +1477,7 @@ static int write_to(floe_pipeline *p, const floe_kafka_msg *m, const char *ident
         return 0;
     }
     if (!k) floor_cover(t, m->topic, m->partition, m->offset);
-    if (floe_datafile_writer_write(t->dw, rec, len, m->offset, &e)) {
+    if (table_write(p, t, rec, len, m->offset, &e)) {
         if (e.code != FLOE_EINVAL) {
             write_failed(p, t, &e); /* the record is read again after the reset */
             return 0;
@@ -1578,7 +1642,7 @@ static int create_waiting(floe_pipeline *p, int force, floe_err *err) {
         }
         for (int k = 0; k < t->nearly; k++) {
             struct early_rec *er = &t->erec[k];
-            if (floe_datafile_writer_write(t->dw, lines[k], t->early_len[k], er->offset, &e)) {
+            if (table_write(p, t, lines[k], t->early_len[k], er->offset, &e)) {
                 if (e.code != FLOE_EINVAL) {
                     /* the records are read again after the reset */
                     write_failed(p, t, &e);

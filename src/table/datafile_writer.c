@@ -187,6 +187,7 @@ floe_datafile_writer *floe_datafile_writer_new(floe_fileio *io, const floe_ice_m
     w->shred = floe_ndjson_new(w->pq, NULL, err);
     if (!w->shred) goto fail;
     floe_ndjson_set_lenient(w->shred, opts && opts->lenient);
+    floe_ndjson_set_ignore_case(w->shred, opts && opts->ignore_case);
     floe_buf b;
     floe_buf_init(&b);
     floe_ice_schema_to_json(w->schema, &b);
@@ -759,6 +760,12 @@ int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t
 void floe_datafile_writer_set_encoder(floe_datafile_writer *w, floe_pq_encoder *e) { w->popts.encoder = e; }
 
 int64_t floe_datafile_writer_rows(const floe_datafile_writer *w) { return w->rows; }
+void floe_datafile_writer_set_strict_fields(floe_datafile_writer *w, int on) {
+    floe_ndjson_set_strict_fields(w->shred, on);
+}
+
+int32_t floe_datafile_writer_schema_id(const floe_datafile_writer *w) { return w->schema->schema_id; }
+
 int64_t floe_datafile_writer_unknown_fields(const floe_datafile_writer *w) {
     return floe_ndjson_unknown_fields(w->shred);
 }

@@ -30,10 +30,11 @@ typedef struct floe_datafile_opts {
     int max_open_files;   /* open files at most; the least recently used closes first; <= 0: 64 */
     int task_id;          /* the <task> part of file names */
     int lenient;          /* convert values as Kafka Connect does (floe_ndjson_set_lenient) */
+    int ignore_case;      /* match field names ignoring ASCII case (floe_ndjson_set_ignore_case) */
 } floe_datafile_opts;
 
-/* A writer for table metadata m (its current schema and default spec;
- * borrowed: m must outlive the writer) writing through io.  opts may be
+/* A writer for table metadata m (its current schema and default spec; the
+ * writer keeps its own copy) writing through io.  opts may be
  * NULL.  FLOE_EINVAL for a bad write.* property. */
 floe_datafile_writer *floe_datafile_writer_new(floe_fileio *io, const floe_ice_metadata *m,
                                                const floe_datafile_opts *opts, floe_err *err);
@@ -44,6 +45,12 @@ floe_datafile_writer *floe_datafile_writer_new(floe_fileio *io, const floe_ice_m
 int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t len, int64_t lineno,
                                floe_err *err);
 
+/* With `on`, a record with a field the schema lacks is not written and
+ * fails with FLOE_ENOTFOUND (floe_ndjson_set_strict_fields), for a caller
+ * that evolves the schema; off by default. */
+void floe_datafile_writer_set_strict_fields(floe_datafile_writer *w, int on);
+/* The id of the schema the writer writes (the metadata's current one). */
+int32_t floe_datafile_writer_schema_id(const floe_datafile_writer *w);
 /* Makes the writer encode and compress its files' pages on encoder e's
  * thread (floe_pq_encoder; borrowed: it must outlive the writer, and may
  * serve several writers), overlapping that work with the records'

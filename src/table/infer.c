@@ -129,22 +129,25 @@ static void merge(cand *c, const json_t *v) {
 }
 
 /* The Iceberg type of a candidate, or NULL for a struct without fields
- * (left out: the writer skips fields the schema does not have). */
-static floe_ice_type *build(const cand *c, int32_t *next_id) {
+ * (left out: the writer skips fields the schema does not have).  A field
+ * that was only ever null is a string column, unless `skip_none`: then it
+ * is left out too, and so is a list of nothing but nulls. */
+static floe_ice_type *build(const cand *c, int32_t *next_id, int skip_none) {
     static const int prim[] = {[K_NONE] = FLOE_ICE_STRING,   [K_BOOL] = FLOE_ICE_BOOLEAN,
                                [K_LONG] = FLOE_ICE_LONG,     [K_DOUBLE] = FLOE_ICE_DOUBLE,
                                [K_DATE] = FLOE_ICE_DATE,     [K_TS] = FLOE_ICE_TIMESTAMP,
                                [K_TSTZ] = FLOE_ICE_TIMESTAMPTZ, [K_STRING] = FLOE_ICE_STRING};
+    if (skip_none && c->kind == K_NONE) return NULL;
     if (c->kind == K_LIST) {
         int32_t id = (*next_id)++;
-        floe_ice_type *e = build(c->elem, next_id);
+        floe_ice_type *e = build(c->elem, next_id, skip_none);
         return e ? floe_ice_type_list(id, 0, e) : NULL;
     }
     if (c->kind != K_STRUCT) return floe_ice_type_new(prim[c->kind]);
     floe_ice_type *st = floe_ice_type_new(FLOE_ICE_STRUCT);
     for (int i = 0; i < c->nfields; i++) {
         int32_t id = (*next_id)++;
-        floe_ice_type *t = build(c->fields[i].t, next_id);
+        floe_ice_type *t = build(c->fields[i].t, next_id, skip_none);
         if (t) floe_ice_struct_add(st, id, c->fields[i].name, 0, t);
     }
     if (st->nfields == 0) {
@@ -168,7 +171,7 @@ floe_ice_schema *floe_infer_schema(const char *const *lines, const size_t *lens,
         json_decref(v);
     }
     int32_t next_id = 1;
-    floe_ice_type *st = build(&root, &next_id);
+    floe_ice_type *st = build(&root, &next_id, 0);
     cand_clear(&root);
     if (!st) {
         floe_err_set(err, FLOE_EINVAL, "cannot infer a schema: %s",
@@ -182,4 +185,12 @@ floe_ice_schema *floe_infer_schema(const char *const *lines, const size_t *lens,
         return NULL;
     }
     return s;
+}
+
+floe_ice_type *floe_infer_value_type(const json_t *v, int32_t *next_id) {
+    cand c = {0};
+    merge(&c, v);
+    floe_ice_type *t = build(&c, next_id, 1);
+    cand_clear(&c);
+    return t;
 }

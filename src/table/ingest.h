@@ -26,6 +26,12 @@
  * are skipped (writing them reports the error).  Field ids are assigned in
  * pre-order from 1.  FLOE_EINVAL when no field is found. */
 floe_ice_schema *floe_infer_schema(const char *const *lines, const size_t *lens, int n, floe_err *err);
+/* The type inference gives one JSON value (a column added for a field the
+ * table lacks), every field optional, ids taken from *next_id (advanced);
+ * NULL when the value says nothing of its type: null, [], {}, or made only
+ * of those (their fields and elements left out), as the Kafka Connect sink
+ * leaves such fields out. */
+floe_ice_type *floe_infer_value_type(const struct json_t *v, int32_t *next_id);
 
 /* What a table created for its first records gets. */
 typedef struct floe_table_autocreate {

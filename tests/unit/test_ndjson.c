@@ -231,6 +231,43 @@ TEST(unknown_fields_are_skipped_and_counted) {
     floe_pq_schema_free(sc);
 }
 
+/* iceberg.tables.schema-case-insensitive and evolve-schema-enabled. */
+TEST(ignore_case_and_strict_fields) {
+    floe_pq_schema *sc = floe_pq_schema_new("schema");
+    leaf(sc->root, "id", FLOE_PQ_OPTIONAL, FLOE_PQ_INT32);
+    floe_pq_node *st = floe_pq_node_group(sc->root, "Geo", FLOE_PQ_OPTIONAL, -1);
+    leaf(st, "city", FLOE_PQ_OPTIONAL, FLOE_PQ_INT32);
+    floe_ndjson *s = open_schema(sc);
+    /* exact by default: "ID" is unknown */
+    CHECK_EQ_STR(shred(s, "{\"ID\":1,\"geo\":{\"CITY\":2}}"), "L0 null d0 r0 L1 null d0 r0");
+    floe_ndjson_set_ignore_case(s, 1);
+    for (int i = 0; i < 3; i++) /* again: a case-insensitive match is not learnt as the exact key */
+        CHECK_EQ_STR(shred(s, "{\"ID\":1,\"geo\":{\"CITY\":2}}"), "L0 1 r0 L1 2 r0");
+    CHECK_EQ_STR(shred(s, "{\"id\":3,\"Geo\":{\"city\":4}}"), "L0 3 r0 L1 4 r0");
+    /* one column, two spellings: the second is a repeat */
+    const char *e = shred(s, "{\"id\":1,\"Id\":2}");
+    CHECK(strstr(e, "appears twice") != NULL);
+    /* strict fields: an unknown field fails the record with FLOE_ENOTFOUND,
+     * naming its path; its writes are undone */
+    floe_ndjson_set_strict_fields(s, 1);
+    floe_err err;
+    int aborts = W.aborts;
+    CHECK(floe_ndjson_write(s, "{\"id\":5,\"geo\":{\"city\":1,\"zip\":\"z\"}}", 37, 9, &err) == -1);
+    CHECK_EQ_INT(err.code, FLOE_ENOTFOUND);
+    CHECK_EQ_STR(err.msg, "line 9: field 'Geo.zip': not in the table's schema");
+    CHECK_EQ_INT(W.aborts, aborts + 1);
+    CHECK(floe_ndjson_write(s, "{\"x\":[1]}", 9, 2, &err) == -1 && err.code == FLOE_ENOTFOUND);
+    CHECK_EQ_STR(err.msg, "line 2: field 'x': not in the table's schema");
+    /* a null unknown field says nothing of a type: still skipped */
+    CHECK_EQ_STR(shred(s, "{\"id\":6,\"note\":null}"), "L0 6 r0 L1 null d0 r0");
+    /* other errors keep FLOE_EINVAL */
+    CHECK(floe_ndjson_write(s, "{\"id\":\"x\"}", 10, 3, &err) == -1 && err.code == FLOE_EINVAL);
+    floe_ndjson_set_strict_fields(s, 0);
+    CHECK_EQ_STR(shred(s, "{\"id\":7,\"x\":[1]}"), "L0 7 r0 L1 null d0 r0");
+    floe_ndjson_free(s);
+    floe_pq_schema_free(sc);
+}
+
 TEST(nested_structs) {
     /* optional group a { optional int32 x; required group b { optional string y } } ; optional int32 z */
     floe_pq_schema *sc = floe_pq_schema_new("schema");
@@ -854,7 +891,7 @@ TEST(lenient_mode) {
     floe_pq_schema_free(sc);
 }
 
-TEST_MAIN(T(flat_fields_any_order_missing_and_null), T(field_name_matching), T(unknown_fields_are_skipped_and_counted), T(nested_structs),
+TEST_MAIN(T(flat_fields_any_order_missing_and_null), T(field_name_matching), T(unknown_fields_are_skipped_and_counted), T(ignore_case_and_strict_fields), T(nested_structs),
           T(three_level_lists), T(lists_of_structs_and_lists), T(unannotated_repeated_and_legacy_lists), T(maps),
           T(integers), T(floats_and_doubles), T(decimals), T(dates_times_timestamps), T(strings_and_escapes),
           T(uuid_and_binary), T(invalid_json_and_lines), T(writer_failure_propagates), T(unsupported_schemas),

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -146,6 +147,8 @@ struct floe_ndjson {
     floe_buf rbuf;       /* write_fd's read buffer */
     size_t max_line;
     int lenient;         /* Kafka Connect's conversions (floe_ndjson_set_lenient) */
+    int ignore_case;     /* field names match ignoring ASCII case (floe_ndjson_set_ignore_case) */
+    int strict_fields;   /* an unknown field fails the record (floe_ndjson_set_strict_fields) */
     int64_t rows, unknown, bad;
 };
 
@@ -159,6 +162,7 @@ typedef struct cur {
     floe_pq_writer *w;
     int64_t unknown;          /* unknown fields in this record */
     int ekind;                /* E_*: set by the failing spot */
+    int not_in_schema;        /* the failure is an unknown field (strict_fields) */
     char what[512];
     char path[256];           /* field path, built from the end backwards while unwinding */
     size_t ppos;
@@ -176,6 +180,7 @@ static const char *fail(cur *c, int kind, const char *fmt, ...) {
 
 static void clear_error(cur *c) {
     c->ekind = E_NONE;
+    c->not_in_schema = 0;
     c->ppos = sizeof c->path - 1;
     c->path[c->ppos] = '\0';
 }
@@ -825,6 +830,14 @@ static int find_kid(const plan *n, const char *k, size_t kn) {
     }
 }
 
+/* The kid whose name equals k ignoring ASCII case, or -1.  A scan: it
+ * runs only for names that differ from every field's exact spelling. */
+static int find_kid_nocase(const plan *n, const char *k, size_t kn) {
+    for (int j = 0; j < n->nkids; j++)
+        if (n->kids[j]->name_len == kn && strncasecmp(n->kids[j]->name, k, kn) == 0) return j;
+    return -1;
+}
+
 /* The kid named k: first the one that followed the previous field last time. */
 static inline int lookup(floe_ndjson *s, plan *n, const char *k, size_t kn, int *slot) {
     int g = n->succ[*slot].kid;
@@ -836,6 +849,10 @@ static inline int lookup(floe_ndjson *s, plan *n, const char *k, size_t kn, int 
     if (j >= 0) {
         n->succ[*slot] = n->kids[j]->field;
         s->order_version++; /* the record template is out of date */
+        *slot = j + 1;
+    } else if (s->ignore_case && (j = find_kid_nocase(n, k, kn)) >= 0) {
+        /* not learnt as the successor: its expected key is the exact
+         * spelling, which this record's does not match */
         *slot = j + 1;
     }
     return j;
@@ -985,6 +1002,14 @@ static const char *shred_struct(cur *c, plan *n, const char *p, int rep) {
                 if (p >= end || *p != ':') return unexpected(c, p);
                 p = skip_ws(p + 1, end);
                 if ((j = lookup(c->s, n, kp, kn, &slot)) < 0) {
+                    /* A null says nothing of a column's type: skipped even
+                     * when unknown fields fail the record. */
+                    if (c->s->strict_fields && !(end - p >= 4 && memcmp(p, "null", 4) == 0)) {
+                        fail(c, E_FIELD, "not in the table's schema");
+                        c->not_in_schema = 1;
+                        path_prepend(c, kp, kn, 1);
+                        return NULL;
+                    }
                     c->unknown++;
                     if (!(p = skip_value(c, p))) return NULL;
                 }
@@ -1227,7 +1252,8 @@ static int shred_record(floe_ndjson *s, const char *line, size_t len, int64_t li
         if (c.ekind == E_FIELD) {
             const char *path = c.path + c.ppos;
             if (*path == '.') path++;
-            floe_err_set(err, FLOE_EINVAL, "line %lld: field '%s': %s", (long long)lineno, path, c.what);
+            floe_err_set(err, c.not_in_schema ? FLOE_ENOTFOUND : FLOE_EINVAL, "line %lld: field '%s': %s",
+                         (long long)lineno, path, c.what);
         } else {
             floe_err_set(err, FLOE_EINVAL, "line %lld: %s", (long long)lineno, c.what);
         }
@@ -1630,6 +1656,10 @@ floe_ndjson *floe_ndjson_new(const floe_pq_schema *schema, floe_pq_writer *w, fl
 
 void floe_ndjson_set_writer(floe_ndjson *s, floe_pq_writer *w) { s->w = w; }
 void floe_ndjson_set_lenient(floe_ndjson *s, int on) { s->lenient = on != 0; }
+
+void floe_ndjson_set_ignore_case(floe_ndjson *s, int on) { s->ignore_case = on != 0; }
+
+void floe_ndjson_set_strict_fields(floe_ndjson *s, int on) { s->strict_fields = on != 0; }
 
 void floe_ndjson_set_max_line(floe_ndjson *s, size_t bytes) { s->max_line = bytes ? bytes : 1; }
 int64_t floe_ndjson_rows(const floe_ndjson *s) { return s->rows; }

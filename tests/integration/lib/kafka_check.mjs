@@ -27,6 +27,15 @@
 //     their raw key and value bytes and an error naming the reason, and no
 //     record of "absent" (tombstones) is in either table.
 //
+//   node kafka_check.mjs rows --warehouse WH --table NS.T --expect FILE [--label L]
+//     FILE is a JSON array of rows (objects keyed by column, each with an
+//     `id`): icebird, reading the table's current metadata (columns by
+//     field id, so files written before a column was added give nulls),
+//     returns exactly these rows, nested values included; DuckDB over the
+//     listed data files (columns by name, union_by_name) counts the rows,
+//     the distinct ids and the non-null values of each top-level scalar
+//     column of the rows.
+//
 // floe is build/$MODE/floe (or $FLOE); the catalog is the warehouse's
 // embedded SQLite catalog.
 import fs from 'node:fs'
@@ -172,6 +181,66 @@ function fileFetch() {
   }
 }
 
+// Deep equality where an absent value equals null; BigInts compare as numbers.
+function sameValue(a, b) {
+  if (a === undefined) a = null
+  if (b === undefined) b = null
+  if (typeof a === 'bigint') a = Number(a)
+  if (typeof b === 'bigint') b = Number(b)
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]))
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  return [...keys].every((k) => sameValue(a[k], b[k]))
+}
+
+const show = (v) => JSON.stringify(v, (k, x) => (typeof x === 'bigint' ? Number(x) : x))
+
+async function checkRows() {
+  const want = JSON.parse(fs.readFileSync(opt.expect, 'utf8'))
+  const byId = new Map(want.map((r) => [r.id, r]))
+  try {
+    const info = parseJsonBig(floeMust(['table', 'describe', opt.table, '--json'], 'describe'))
+    fileFetch()
+    const metadata = await icebird.icebergMetadata({ tableUrl: info.location,
+      metadataFileName: info['metadata-location'].split('/').pop() })
+    const rows = await icebird.icebergRead({ tableUrl: info.location, metadata })
+    const seen = new Set()
+    let bad = null
+    for (const r of rows) {
+      const id = Number(r.id)
+      const w = byId.get(id)
+      if (!w) { bad ??= `unexpected row ${show(r)}`; continue }
+      if (seen.has(id)) { bad ??= `id ${id} twice`; continue }
+      seen.add(id)
+      if (!sameValue(r, w)) bad ??= `id ${id}: read ${show(r)}, expected ${show(w)}`
+    }
+    if (!bad && seen.size !== want.length) bad = `${want.length - seen.size} rows missing, e.g. id ${want.find((r) => !seen.has(r.id))?.id}`
+    check(`${L}icebird reads exactly the ${want.length} expected rows, new columns included`, bad)
+  } catch (e) {
+    notOk(`${L}icebird reads the rows`, e.stack || e.message)
+  }
+  try {
+    const files = parseJsonBig(floeMust(['table', 'files', opt.table, '--json'], 'files'))
+    const list = `[${files.map((f) => lit(localPath(f['file-path']))).join(', ')}]`
+    const cols = Object.keys(want[0] || {}).filter((k) =>
+      want.some((r) => r[k] !== null && r[k] !== undefined && typeof r[k] !== 'object'))
+    const [r] = await duckJson(`SELECT count(*)::BIGINT AS n, count(DISTINCT id)::BIGINT AS d,
+      ${cols.map((c, i) => `count(${JSON.stringify(c)})::BIGINT AS c${i}`).join(', ')}
+      FROM read_parquet(${list}, union_by_name = true)`)
+    const exp = { n: want.length, d: want.length }
+    const got = { n: Number(r.n), d: Number(r.d) }
+    cols.forEach((c, i) => {
+      exp[c] = want.filter((x) => x[c] !== null && x[c] !== undefined).length
+      got[c] = Number(r[`c${i}`])
+    })
+    check(`${L}DuckDB over the ${files.length} listed files: rows, distinct ids and values per column`,
+      sameValue(got, exp) ? null : `got ${show(got)}, expected ${show(exp)}`)
+  } catch (e) {
+    notOk(`${L}DuckDB over the listed files`, e.message)
+  }
+}
+
 async function checkOffsets() {
   const group = opt.group
   const key = `floe.kafka.offsets.${group}`
@@ -311,6 +380,7 @@ try {
   if (cmd === 'ids') await checkIds()
   else if (cmd === 'offsets') await checkOffsets()
   else if (cmd === 'dlq') await checkDlq()
+  else if (cmd === 'rows') await checkRows()
   else notOk('kafka_check usage', `unknown command ${cmd}`)
 } catch (e) {
   notOk(`${L}${cmd}`, e.stack || e.message)
