@@ -78,8 +78,9 @@ void floe_ndjson_set_ignore_case(floe_ndjson *s, int on);
 /* With strict fields, a record with a field the schema does not have fails
  * with FLOE_ENOTFOUND ("line 4: field 'geo.city': not in the table's
  * schema") instead of the field being skipped, so that the caller can add
- * the column and write the record again.  A null value of an unknown field
- * is still skipped: it says nothing of a column's type.  Off by default. */
+ * the column and write the record again.  An unknown field whose value is
+ * null, [] or {} is still skipped: it says nothing of a column's type.  Off
+ * by default. */
 void floe_ndjson_set_strict_fields(floe_ndjson *s, int on);
 
 /* Longest line floe_ndjson_write_fd accepts, in bytes; default 64 MiB. */

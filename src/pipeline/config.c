@@ -137,7 +137,8 @@ static const key_desc KEYS[] = {
     {"errors.log.enable", T_BOOL, 0, CFG(errors_log_enable), .def = "false",
      .doc = "Log one line for every dead letter (topic, partition, offset and reason)."},
     {"errors.log.include.messages", T_BOOL, 0, CFG(errors_log_include_messages), .def = "false",
-     .doc = "Include the record's key and value in that line."},
+     .doc = "Include the record's key and value in that line, each cut at 4 KiB, escaped as JSON strings are "
+            "(the line stays one line; NUL bytes and invalid UTF-8 show as U+FFFD)."},
     {"errors.deadletterqueue.topic.name", T_STRING, K_WARN, 0,
      .doc = "floe does not produce dead letters to a Kafka topic: they go to the table `<table>__dlq` or are "
             "dropped, as `floe.dlq.mode` says."},
@@ -233,8 +234,9 @@ static const key_desc KEYS[] = {
     {"iceberg.control.commit.timeout-ms", T_INT, K_IGNORED, 0, .def = "30000", INT_RANGE(1),
      .doc = "The connector's coordinator waits this long for its workers; floe has no coordinator: each process "
             "commits what it wrote."},
-    {"iceberg.control.commit.threads", T_INT, 0, CFG(commit_threads), .def_doc = "cores × 2", INT_RANGE(1),
-     .doc = "How many tables are committed at once at the end of a cycle."},
+    {"iceberg.control.commit.threads", T_INT, K_IGNORED, 0, .def_doc = "cores × 2", INT_RANGE(1),
+     .doc = "The connector's coordinator commits tables on this many threads. floe commits a cycle's tables in "
+            "one catalog transaction when the catalog can, else one after another."},
     {"iceberg.control.commit.max-consecutive-failures", T_INT, K_IGNORED, 0, .def = "1", INT_RANGE(1),
      .doc = "floe does not stop on a failed commit: it retries (an unknown outcome is resolved first) and counts "
             "the failures in its metrics."},
@@ -1090,10 +1092,6 @@ static int resolve_tables(floe_config *c, const char *origin, floe_err *err) {
 
 static int resolve_commit(floe_config *c) {
     c->commit_interval_ms = c->floe_commit_interval_ms >= 0 ? c->floe_commit_interval_ms : c->connect_commit_interval_ms;
-    if (c->commit_threads < 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        c->commit_threads = 2 * (cores > 0 ? cores : 1);
-    }
     return 0;
 }
 

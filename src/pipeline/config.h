@@ -108,7 +108,6 @@ typedef struct floe_config {
     int64_t commit_interval_ms;         /* effective: floe's if set, else Connect's */
     int64_t commit_bytes;               /* 0 = no byte trigger */
     int64_t commit_records;             /* 0 = no record trigger */
-    int64_t commit_threads;             /* tables committed concurrently (default cores * 2) */
 
     /* ---- catalog ---- */
     char *catalog_name;         /* iceberg.catalog (default "iceberg") */

@@ -18,6 +18,17 @@ static int is_integer(const char *v) {
     return *v && !*end && errno == 0 && (v[0] != '0' || !v[1]) && !(v[0] == '-' && v[1] == '0');
 }
 
+/* A text-format value that must be quoted: empty, or with a space, a quote,
+ * '=', a backslash, a control byte or a byte above ASCII (an invalid
+ * UTF-8 sequence must not reach the log raw; valid ones stay readable
+ * inside the quotes).  Keeps one event on one line whatever the value. */
+static int needs_quotes(const char *v) {
+    if (!*v) return 1;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p <= ' ' || *p == '"' || *p == '=' || *p == '\\' || *p >= 0x7f) return 1;
+    return 0;
+}
+
 void floe_logline_vformat(floe_buf *out, int json, int level, const char *event, va_list ap) {
     floe_buf ts;
     floe_buf_init(&ts);
@@ -44,7 +55,7 @@ void floe_logline_vformat(floe_buf *out, int json, int level, const char *event,
             else floe_json_escape((const uint8_t *)v, strlen(v), out);
         } else {
             floe_buf_printf(out, " %s=", k);
-            if (!*v || strpbrk(v, " \"=")) floe_json_escape((const uint8_t *)v, strlen(v), out);
+            if (needs_quotes(v)) floe_json_escape((const uint8_t *)v, strlen(v), out);
             else floe_buf_puts(out, v);
         }
     }

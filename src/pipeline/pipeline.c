@@ -1182,12 +1182,39 @@ static void dlq_name(floe_pipeline *p, const char *table, floe_buf *out) {
     floe_buf_printf(out, ".%s%s", c->name ? c->name : "floe", DLQ_SUFFIX);
 }
 
+/* A record's key or value for errors.log.include.messages, cut at 4 KiB;
+ * a NUL byte becomes U+FFFD (the log line takes C strings, and escapes
+ * the rest: control bytes, quotes, invalid UTF-8). */
+static void message_text(const void *p, size_t n, floe_buf *out) {
+    enum { SHOW = 4096 };
+    const uint8_t *b = p;
+    for (size_t i = 0; b && i < n && i < SHOW; i++) {
+        if (b[i]) floe_buf_putc(out, b[i]);
+        else floe_buf_puts(out, "\xEF\xBF\xBD");
+    }
+    if (n > SHOW) floe_buf_printf(out, "...(%zu bytes)", n);
+}
+
 /* Writes a dead letter for message m (bound for `table`, NULL when it could
  * not be routed). */
 static int dead_letter(floe_pipeline *p, const floe_kafka_msg *m, const char *table, const char *why, floe_err *err) {
-    if (p->cfg->errors_log_enable || p->st.records_dead < 100)
+    if (p->cfg->errors_log_enable || p->st.records_dead < 100) {
+        /* with include.messages the key and value follow; without, their
+         * NULL key ends the pairs there */
+        int inc = p->cfg->errors_log_enable && p->cfg->errors_log_include_messages;
+        floe_buf k, v;
+        floe_buf_init(&k);
+        floe_buf_init(&v);
+        if (inc) {
+            message_text(m->key, m->key_len, &k);
+            message_text(m->value, m->value_len, &v);
+        }
         plog(p, 4, "dead-letter", "topic", m->topic, "partition", num(m->partition), "offset", num(m->offset),
-             "table", table ? table : "", "error", why, NULL);
+             "table", table ? table : "", "error", why, inc ? "key" : NULL,
+             m->key ? floe_buf_cstr(&k) : "(null)", "value", m->value ? floe_buf_cstr(&v) : "(null)", NULL);
+        floe_buf_free(&k);
+        floe_buf_free(&v);
+    }
     if (p->cfg->dlq_mode == FLOE_DLQ_DROP) {
         p->st.records_dead++;
         return 0;

@@ -159,7 +159,8 @@ done
 check "floe table create: three tables with an explicit schema" $made "$(head -c 300 "$T/create.err")"
 
 # ---- three groups at once ----------------------------------------------------------
-write_config "$T/bad1.properties" bad1 $TOPIC db.events1 errors.tolerance=all floe.record.max-bytes=4096
+write_config "$T/bad1.properties" bad1 $TOPIC db.events1 errors.tolerance=all floe.record.max-bytes=4096 \
+    errors.log.enable=true errors.log.include.messages=true
 write_config "$T/bad2.properties" bad2 $TOPIC db.events2 errors.tolerance=all
 write_config "$T/bad3.properties" bad3 $TOPIC db.events3 errors.tolerance=all floe.record.max-bytes=4096 \
     floe.dlq.mode=drop
@@ -182,6 +183,21 @@ for r in bad1 bad2 bad3; do
     total=$(cat "$T"/in/sizes-* | wc -l)
     check "$r: stats count $total records in" $([ "$in" = "$total" ]; echo $?) "records_in is '$in'"
 done
+# errors.log.include.messages (bad1 only): every dead letter's line has its
+# key and value, on one line whatever the bytes; bad2 logs without them.
+n=$(grep -c ' dead-letter .* key=.* value=' "$T/bad1.log")
+check "bad1: each of the $NBAD1 dead-letter log lines carries key and value" $([ "$n" = "$NBAD1" ]; echo $?) \
+    "$n such lines: $(grep ' dead-letter ' "$T/bad1.log" | head -n 2 | cut -c1-300 | tr '\n' '|')"
+grep ' dead-letter ' "$T/bad1.log" | grep -F 'value="not json at all"' | grep -qF 'key=bad-1 '
+check "bad1: the log shows the value and key of the record 'not json at all'" $? \
+    "$(grep -F 'not json' "$T/bad1.log" | head -n 2 | cut -c1-300)"
+grep ' dead-letter ' "$T/bad1.log" | grep -qF 'value="{\"id\":900001,\"name\":\"x\",\"qty\":\"seven\",\"price\":1.5}"'
+check "bad1: a JSON value is logged as its string text" $? "$(grep -F 'seven' "$T/bad1.log" | head -n 1 | cut -c1-300)"
+grep ' dead-letter ' "$T/bad1.log" | grep -q '\.\.\.(1049[0-9]* bytes)'
+check "bad1: a value above 4 KiB is cut and its size given" $? "$(grep -F 'bytes)' "$T/bad1.log" | head -n 1 | cut -c1-200)"
+n2=$(grep -c ' dead-letter .* value=' "$T/bad2.log")
+check "bad2: without include.messages no value is logged" $([ "$n2" = 0 ]; echo $?) "$n2 lines with a value"
+
 c1=$(figure "$T/bad1.json" records_committed)
 c2=$(figure "$T/bad2.json" records_committed)
 note "records_committed: bad1 $c1, bad2 $c2 (stats: $(head -c 300 "$T/bad1.json"))"

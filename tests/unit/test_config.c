@@ -77,7 +77,6 @@ static void check_static_example(const floe_config *c) {
     CHECK_EQ_INT(c->connect_commit_interval_ms, 300000);
     CHECK_EQ_INT(c->commit_interval_ms, 300000);
     CHECK_EQ_INT(c->floe_commit_interval_ms, -1);
-    CHECK(c->commit_threads >= 2);
     CHECK_EQ_INT(c->auto_create, 0);
     CHECK_EQ_INT(c->evolve_schema, 0);
     CHECK_EQ_INT(c->schema_force_optional, 0);

@@ -258,8 +258,9 @@ TEST(ignore_case_and_strict_fields) {
     CHECK_EQ_INT(W.aborts, aborts + 1);
     CHECK(floe_ndjson_write(s, "{\"x\":[1]}", 9, 2, &err) == -1 && err.code == FLOE_ENOTFOUND);
     CHECK_EQ_STR(err.msg, "line 2: field 'x': not in the table's schema");
-    /* a null unknown field says nothing of a type: still skipped */
-    CHECK_EQ_STR(shred(s, "{\"id\":6,\"note\":null}"), "L0 6 r0 L1 null d0 r0");
+    /* null, [] and {} say nothing of a type: still skipped */
+    CHECK_EQ_STR(shred(s, "{\"id\":6,\"note\":null,\"e\":[ ],\"o\":{}}"), "L0 6 r0 L1 null d0 r0");
+    CHECK_EQ_STR(shred(s, "{\"id\":6,\"e\":[null]}"), "ERR line 1: field 'e': not in the table's schema");
     /* other errors keep FLOE_EINVAL */
     CHECK(floe_ndjson_write(s, "{\"id\":\"x\"}", 10, 3, &err) == -1 && err.code == FLOE_EINVAL);
     floe_ndjson_set_strict_fields(s, 0);

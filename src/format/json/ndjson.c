@@ -830,6 +830,19 @@ static int find_kid(const plan *n, const char *k, size_t kn) {
     }
 }
 
+/* A value that says nothing of a column's type: null, [] or {}.  Strict
+ * fields skip such an unknown field rather than fail the record, which
+ * would only send it through the caller's evolution for nothing (and a
+ * stream whose records all carry an empty list would pay that for each). */
+static int says_nothing(const char *p, const char *end) {
+    if (end - p >= 4 && memcmp(p, "null", 4) == 0) return 1;
+    if (p < end && (*p == '[' || *p == '{')) {
+        const char *q = skip_ws(p + 1, end);
+        return q < end && *q == (*p == '[' ? ']' : '}');
+    }
+    return 0;
+}
+
 /* The kid whose name equals k ignoring ASCII case, or -1.  A scan: it
  * runs only for names that differ from every field's exact spelling. */
 static int find_kid_nocase(const plan *n, const char *k, size_t kn) {
@@ -1002,9 +1015,7 @@ static const char *shred_struct(cur *c, plan *n, const char *p, int rep) {
                 if (p >= end || *p != ':') return unexpected(c, p);
                 p = skip_ws(p + 1, end);
                 if ((j = lookup(c->s, n, kp, kn, &slot)) < 0) {
-                    /* A null says nothing of a column's type: skipped even
-                     * when unknown fields fail the record. */
-                    if (c->s->strict_fields && !(end - p >= 4 && memcmp(p, "null", 4) == 0)) {
+                    if (c->s->strict_fields && !says_nothing(p, end)) {
                         fail(c, E_FIELD, "not in the table's schema");
                         c->not_in_schema = 1;
                         path_prepend(c, kp, kn, 1);
