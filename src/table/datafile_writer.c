@@ -760,6 +760,7 @@ int floe_datafile_writer_write(floe_datafile_writer *w, const char *line, size_t
 void floe_datafile_writer_set_encoder(floe_datafile_writer *w, floe_pq_encoder *e) { w->popts.encoder = e; }
 
 int64_t floe_datafile_writer_rows(const floe_datafile_writer *w) { return w->rows; }
+
 void floe_datafile_writer_set_strict_fields(floe_datafile_writer *w, int on) {
     floe_ndjson_set_strict_fields(w->shred, on);
 }

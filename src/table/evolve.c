@@ -22,7 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "iceberg/metadata.h"
+#include "iceberg/metadata_internal.h"
 #include "table/ingest.h"
 
 #define MAX_ATTEMPTS 8
@@ -89,16 +89,12 @@ static void walk(walker *w, floe_ice_type *t, const json_t *v) {
 }
 
 /* *out: the current schema of m with the record's missing columns added,
- * or NULL when none is missing.  -1 with err on a schema error. */
+ * or NULL when none is missing.  -1 with err when the result is not a
+ * valid schema. */
 static int evolved(const floe_ice_metadata *m, const json_t *rec, walker *w, floe_ice_schema **out, floe_err *err) {
     *out = NULL;
     const floe_ice_schema *cur = floe_ice_metadata_schema(m);
-    floe_buf b;
-    floe_buf_init(&b);
-    floe_ice_schema_to_json(cur, &b);
-    floe_ice_schema *s = floe_ice_schema_parse((const char *)b.data, b.len, err);
-    floe_buf_free(&b);
-    if (!s) return -1;
+    floe_ice_schema *s = floe_ice_schema_copy(cur);
     w->next_id = (m->last_column_id > cur->highest_field_id ? m->last_column_id : cur->highest_field_id) + 1;
     w->nadded = 0;
     if (w->added) w->added->len = 0;
