@@ -125,6 +125,13 @@ TEST(adds_missing_fields_at_every_depth) {
     /* not an object */
     CHECK_EQ_INT(evolve(t, "[1]", 0, &added, &err), -1);
     CHECK_EQ_INT(err.code, FLOE_EINVAL);
+    /* a field no column may be (an empty name): nothing is committed */
+    int32_t before = floe_table_meta(t)->current_schema_id;
+    CHECK_EQ_INT(evolve(t, "{\"ok\":1,\"\":2}", 0, &added, &err), -1);
+    CHECK_EQ_INT(err.code, FLOE_EINVAL);
+    CHECK(strstr(err.msg, "evolved schema") && strstr(err.msg, "empty name"));
+    CHECK_EQ_INT(floe_table_meta(t)->current_schema_id, before);
+    CHECK(!field(t, "ok"));
     floe_buf_free(&added);
     floe_table_free(t);
     fixture_env_free(&e);
