@@ -20,6 +20,13 @@
 #             10000) and as soon as all RECORDS records are in
 #             (floe.commit.records), so that the final commit does not wait
 #             out the interval.
+#  3. encode  `floe parquet write` of the same records' values from a file
+#             (dumped once, untimed, by kafka_consumer --dump) with the
+#             table's schema: the encoding alone, no Kafka and no table.
+#             With the plain consumer's CPU time and the broker's during
+#             it, this gives a floor under any streamer's steady time on
+#             this machine: (plain CPU + encoding CPU + broker CPU) / cores.
+#             The broker's CPU is read from /proc/PID/stat of mock-kafka.
 #
 # Time runs from just before the process is started (so both include
 # process start and joining the group, which the mock, like a real broker's
@@ -29,7 +36,7 @@
 # read to the same end.  The best run of each counts; peak RSS is GNU time's
 # Maximum resident set size, the largest of the runs.
 #
-# 3. freshness  a second cluster: floe runs with a 1 s commit interval while
+# 4. freshness  a second cluster: floe runs with a 1 s commit interval while
 #    mock-kafka produces RATE records/s (default 30000) for FRESH_SECONDS
 #    (default 30), after a 1,000-record warm-up that floe has committed
 #    before the steady stream starts (so that joining the group is not
@@ -45,7 +52,7 @@
 # Output: the tables go to standard output and bench/out/kafka.md; the raw
 # figures stay in bench/out/kafka/.  Environment: PARTITIONS, RUNS,
 # COMMIT_MS, RATE, FRESH_SECONDS, POLL_S, FLOE (default build/release/floe),
-# FRESH=0 to skip part 3, THROUGHPUT=0 to skip parts 1-2.
+# FRESH=0 to skip part 4, THROUGHPUT=0 to skip parts 1-3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RECORDS=${1:-1000000}
@@ -84,6 +91,8 @@ trap cleanup EXIT
 cp "$FLOE" "$WORK/floe"
 FLOE=$WORK/floe
 log() { echo "bench: $*" >&2; }
+# CPU seconds (user + system) that mock-kafka's process has used so far.
+mock_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$MK_PID/stat"; }
 cpu_of() { awk -F': ' '/User time|System time/{ s += $2 } END { printf "%.2f", s }' "$1"; }
 ms_now() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }
 
@@ -148,26 +157,34 @@ DATE=$(date -u +%Y-%m-%d)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$OUT/runs.jsonl"
 
-# ---- 1 and 2: throughput ------------------------------------------------------
+# ---- 1 to 3: throughput ------------------------------------------------------
 if [ "$THROUGHPUT" = 1 ]; then
     log "producing $RECORDS records into $PARTITIONS partitions"
     start_mock --partitions "$PARTITIONS" --topic clicks --produce "$RECORDS"
     wait_produced "$RECORDS"
     XARGS=()
     for kv in "${KAFKA_SETTINGS[@]}" "${PLAIN_SETTINGS[@]}"; do XARGS+=(-X "$kv"); done
+    # The records themselves, for the encoding runs (not timed).
+    if ! bench/data/kafka_consumer "$BOOT" clicks "$RECORDS" "${XARGS[@]}" --dump "$WORK/records.ndjson" \
+        >"$OUT/dump.json" 2>"$OUT/dump.stderr"; then
+        log "dumping the records failed:"; cat "$OUT/dump.json" "$OUT/dump.stderr" >&2; exit 1
+    fi
     for i in $(seq "$RUNS"); do
         # plain consumer
         t0=$(ms_now)
+        m0=$(mock_cpu)
         if ! "$TIME" -v -o "$OUT/plain-$i.time" bench/data/kafka_consumer "$BOOT" clicks "$RECORDS" "${XARGS[@]}" \
             >"$OUT/plain-$i.json" 2>"$OUT/plain-$i.stderr"; then
             log "plain consumer failed (run $i):"; cat "$OUT/plain-$i.json" "$OUT/plain-$i.stderr" >&2; exit 1
         fi
+        m1=$(mock_cpu)
         rss=$(awk -F': ' '/Maximum resident set size/{ print $2 }' "$OUT/plain-$i.time")
-        python3 - "$OUT/plain-$i.json" "$t0" "$rss" "$i" "$(cpu_of "$OUT/plain-$i.time")" >>"$OUT/runs.jsonl" <<'EOF'
+        python3 - "$OUT/plain-$i.json" "$t0" "$rss" "$i" "$(cpu_of "$OUT/plain-$i.time")" "$m0" "$m1" >>"$OUT/runs.jsonl" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1])); t0 = int(sys.argv[2])
 print(json.dumps({"who": "plain", "run": int(sys.argv[4]), "cpu_s": float(sys.argv[5]), "records": r["records"], "bytes": r["bytes"],
                   "t0": t0, "first_ms": r["first_ms"], "end_ms": r["last_ms"], "rss_kb": int(sys.argv[3]),
+                  "broker_cpu_s": round(float(sys.argv[7]) - float(sys.argv[6]), 2),
                   "missing": r["missing"], "duplicates": r["duplicates"]}))
 EOF
         log "plain run $i: $(tail -n 1 "$OUT/runs.jsonl")"
@@ -177,16 +194,18 @@ EOF
         rm -rf "$WH"; mkdir -p "$WH"
         write_config "$WORK/floe-$i.properties" "bench-$i-$$" clicks bench.clicks "$WH" "$COMMIT_MS" "$RECORDS"
         t0=$(ms_now)
+        m0=$(mock_cpu)
         if ! "$TIME" -v -o "$OUT/floe-$i.time" "$FLOE" run "$WORK/floe-$i.properties" \
             --stop-after-records "$RECORDS" --stats "$OUT/floe-$i.stats.json" 2> >(stamp_lines >"$OUT/floe-$i.log"); then
             sleep 0.2; log "floe run failed (run $i):"; tail -n 20 "$OUT/floe-$i.log" >&2; exit 1
         fi
         t1=$(ms_now)
+        m1=$(mock_cpu)
         sleep 0.2 # let the log stamper finish
         "$FLOE" table snapshots bench.clicks --json --warehouse "$WH" >"$OUT/floe-$i.snapshots.json"
         rss=$(awk -F': ' '/Maximum resident set size/{ print $2 }' "$OUT/floe-$i.time")
         python3 - "$OUT/floe-$i.stats.json" "$OUT/floe-$i.snapshots.json" "$OUT/floe-$i.log" "$t0" "$t1" "$rss" "$i" \
-            "$(cpu_of "$OUT/floe-$i.time")" >>"$OUT/runs.jsonl" <<'EOF'
+            "$(cpu_of "$OUT/floe-$i.time")" "$m0" "$m1" >>"$OUT/runs.jsonl" <<'EOF'
 import json, re, sys
 st = json.load(open(sys.argv[1]))
 snaps = json.load(open(sys.argv[2]))
@@ -208,7 +227,8 @@ print(json.dumps({"who": "floe", "run": int(sys.argv[7]), "cpu_s": float(sys.arg
                   "last_snapshot_ms": max(s["timestamp-ms"] for s in snaps), "exit_ms": int(sys.argv[5]),
                   "rss_kb": int(sys.argv[6]), "table_records": total, "commits": st["commits"],
                   "files": st["files"], "elapsed_ms": st["elapsed_ms"],
-                  "memory_peak_bytes": st["memory_peak_bytes"], "fetch_nudges": st.get("fetch_nudges")}))
+                  "memory_peak_bytes": st["memory_peak_bytes"], "fetch_nudges": st.get("fetch_nudges"),
+                  "broker_cpu_s": round(float(sys.argv[10]) - float(sys.argv[9]), 2)}))
 EOF
         log "floe run $i: $(tail -n 1 "$OUT/runs.jsonl")"
         if [ "$i" = 1 ]; then
@@ -216,13 +236,34 @@ EOF
             got=$("$FLOE" table scan bench.clicks --columns id --warehouse "$WH" | sort -u | wc -l)
             [ "$got" = "$RECORDS" ] || { log "the table has $got distinct ids, expected $RECORDS"; exit 1; }
             log "table holds $got distinct ids"
+            "$FLOE" table describe bench.clicks --json --warehouse "$WH" |
+                python3 -c 'import json, sys; json.dump(json.load(sys.stdin)["schema"], sys.stdout)' >"$WORK/schema.json"
         fi
         rm -rf "$WH"
+
+        # the same records encoded alone: from a file, no Kafka, no table
+        if ! "$TIME" -v -o "$OUT/encode-$i.time" "$FLOE" parquet write --schema "$WORK/schema.json" \
+            "$WORK/records.ndjson" "$WORK/encode.parquet" >"$OUT/encode-$i.log" 2>&1; then
+            log "floe parquet write failed (run $i):"; cat "$OUT/encode-$i.log" >&2; exit 1
+        fi
+        python3 - "$OUT/encode-$i.time" "$i" "$RECORDS" "$(stat -c %s "$WORK/records.ndjson")" \
+            "$(cpu_of "$OUT/encode-$i.time")" >>"$OUT/runs.jsonl" <<'EOF'
+import json, re, sys
+t = open(sys.argv[1]).read()
+w = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", t)
+secs = int(w.group(1) or 0) * 3600 + int(w.group(2)) * 60 + float(w.group(3))
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+print(json.dumps({"who": "encode", "run": int(sys.argv[2]), "records": int(sys.argv[3]), "file_bytes": int(sys.argv[4]),
+                  "wall_s": secs, "cpu_s": float(sys.argv[5]), "rss_kb": rss}))
+EOF
+        rm -f "$WORK/encode.parquet"
+        log "encode run $i: $(tail -n 1 "$OUT/runs.jsonl")"
     done
+    rm -f "$WORK/records.ndjson"
     stop_mock
 fi
 
-# ---- 3: freshness ---------------------------------------------------------------
+# ---- 4: freshness ---------------------------------------------------------------
 if [ "$FRESH" = 1 ]; then
     N=$((RATE * FRESH_SECONDS))
     log "freshness: warm-up of $WARMUP records, then $N at $RATE/s"
@@ -319,6 +360,7 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 python3 - "$OUT" "$RECORDS" "$PARTITIONS" "$RUNS" "$COMMIT_MS" "$THROUGHPUT" "$FRESH" \
     "$DATE" "$CPU" "$NCPU" "$LOAD_BEFORE" "$LOAD_AFTER" "$POLL_S" <<'EOF' | tee bench/out/kafka.md
 import json, sys
+from statistics import median
 (out, records, parts, runs, commit_ms, thr, fresh, date, cpu, ncpu, lb, la, poll) = sys.argv[1:]
 print(f"Streaming benchmark, {date}, {cpu}, {ncpu} cores, load average {lb} before and {la} after.\n")
 if thr == "1":
@@ -353,10 +395,55 @@ if thr == "1":
     rc = p["cpu_s"] / f["cpu_s"]
     line += f"; by CPU time (records per CPU second, all threads) {rc * 100:.1f}%"
     print(line + ". Target: at least 80%.")
+    # Each alternating pair of runs met the same machine at about the same
+    # moment, so the median of the pairs' steady ratios is the figure least
+    # moved by other tenants.
+    by_run = {(r["who"], r["run"]): r for r in rows}
+    pairs = []
+    for i in range(1, int(runs) + 1):
+        a, b = by_run.get(("plain", i)), by_run.get(("floe", i))
+        if a and b and a.get("first_ms") and b.get("first_ms"):
+            pairs.append((a["end_ms"] - a["first_ms"]) / (b["end_ms"] - b["first_ms"]) * 100)
+    if pairs:
+        print(f"Steady ratio of each alternating pair (plain run i, floe run i): "
+              f"{', '.join('%.1f%%' % x for x in pairs)}; median {median(pairs):.1f}%.")
     print(f"Checks: plain consumer read every id once (missing {p['missing']}, duplicates {p['duplicates']}); "
           f"floe committed {f['records']} records, table total-records {f['table_records']}, "
           f"{f['commits']} commit(s), {f['files']} file(s); floe's fetch nudges (wake-ups of a fetcher "
           f"stopped by a full prefetch queue): {f.get('fetch_nudges')}.")
+    enc = [r for r in rows if r["who"] == "encode"]
+    if enc:
+        e = min(enc, key=lambda r: r["wall_s"])
+        e_cpu = min(r["cpu_s"] for r in enc)
+        e_med = median(r["cpu_s"] for r in enc)
+        print(f"\nThe same records encoded alone (`floe parquet write` of their values, read from a "
+              f"{e['file_bytes']:,}-byte file: no Kafka, no table), best of {runs}:\n")
+        print("| encoding alone | seconds | records/s | CPU seconds | peak RSS MB | runs (s) |")
+        print("|---|---:|---:|---:|---:|---|")
+        print(f"| floe parquet write, zstd | {e['wall_s']:.3f} | {e['records'] / e['wall_s']:,.0f} | {e_cpu:.2f} | "
+              f"{max(r['rss_kb'] for r in enc) / 1024:.1f} | {', '.join('%.3f' % r['wall_s'] for r in enc)} |")
+        # A floor under any streamer's steady time on this machine: the
+        # source's work and the encoding's, next to the broker's, spread
+        # over every core with none idle.  Medians over the runs: CPU
+        # seconds of identical work vary by half from run to run here.
+        plain = [r for r in rows if r["who"] == "plain"]
+        floes = [r for r in rows if r["who"] == "floe" and r.get("first_ms")]
+        p_cpu = median(r["cpu_s"] for r in plain)
+        broker = median(r.get("broker_cpu_s", 0.0) for r in plain)
+        n = int(ncpu)
+        bound = (p_cpu + e_med + broker) / n
+        ps = median((r["end_ms"] - r["first_ms"]) / 1000 for r in plain)
+        print(f"\nBound on {n} cores (medians over the runs): streaming these records into Parquet takes at "
+              f"least the plain consumer's CPU ({p_cpu:.2f} s; start and join included) and the encoding's "
+              f"({e_med:.2f} s), beside the broker's ({broker:.2f} s during a plain run): ({p_cpu:.2f} + "
+              f"{e_med:.2f} + {broker:.2f}) / {n} = {bound:.3f} s steady, with every core busy throughout and "
+              f"nothing else done; against the plain consumer's median steady {ps:.3f} s, at most "
+              f"{min(ps / bound, 1) * 100:.1f}% of its rate.", end="")
+        if floes:
+            fs = median((r["end_ms"] - r["first_ms"]) / 1000 for r in floes)
+            print(f" floe's median steady run, {fs:.3f} s, is at {bound / fs * 100:.1f}% of the bound.")
+        else:
+            print()
 if fresh == "1":
     x = json.load(open(f"{out}/fresh.json"))
     print(f"\nFreshness at {x['rate']:,} records/s for {x['records'] // x['rate']} s "

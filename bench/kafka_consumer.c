@@ -5,6 +5,7 @@
  * this (decoding, Parquet, commits) is what the benchmark weighs.
  *
  *   kafka_consumer BOOTSTRAP TOPIC RECORDS [-X key=value]... [--idle-ms MS]
+ *                  [--dump FILE]
  *
  * It joins a consumer group the way floe's Kafka source does
  * (src/pipeline/kafka_source.c): a fresh group (bench-plain-<pid>-<time>
@@ -21,6 +22,10 @@
  * value must start with {"id":N (mock-kafka's clickstream); the ids are
  * checked off in a bitmap, so a record lost by the broker shows up as a
  * missing id and a record read twice as a duplicate.
+ *
+ * --dump FILE also writes each record's value to FILE, one a line, in the
+ * order read: the benchmark's input for encoding the same records without
+ * Kafka (`floe parquet write`).  A dumping run is not a timed one.
  *
  * Prints one JSON object on stdout:
  *   {"records","bytes" (key + value, as floe's bytes_in counts them),
@@ -76,7 +81,8 @@ static int64_t record_id(const char *p, size_t n) {
 
 int main(int argc, char **argv) {
     if (argc < 4) {
-        fprintf(stderr, "usage: kafka_consumer BOOTSTRAP TOPIC RECORDS [-X key=value]... [--idle-ms MS]\n");
+        fprintf(stderr, "usage: kafka_consumer BOOTSTRAP TOPIC RECORDS [-X key=value]... [--idle-ms MS] "
+                        "[--dump FILE]\n");
         return 2;
     }
     double t0 = mono_s();
@@ -88,6 +94,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     int idle_ms = 20000;
+    FILE *dump = NULL;
 
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     char group[96];
@@ -111,6 +118,12 @@ int main(int argc, char **argv) {
             set(conf, kv, eq + 1);
         } else if (strcmp(argv[i], "--idle-ms") == 0 && i + 1 < argc) {
             idle_ms = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
+            const char *path = argv[++i];
+            if (!(dump = fopen(path, "w"))) {
+                fprintf(stderr, "kafka_consumer: %s: cannot create\n", path);
+                return 2;
+            }
         } else {
             fprintf(stderr, "kafka_consumer: unknown argument '%s'\n", argv[i]);
             return 2;
@@ -159,6 +172,10 @@ int main(int argc, char **argv) {
                 got = 1;
                 records++;
                 bytes += (long long)(m->len + m->key_len);
+                if (dump && (fwrite(m->payload, 1, m->len, dump) != m->len || putc('\n', dump) == EOF)) {
+                    fprintf(stderr, "kafka_consumer: --dump: write failed\n");
+                    return 1;
+                }
                 int64_t id = record_id(m->payload, m->len);
                 if (id < 0 || (size_t)id >= nbits) {
                     bad++;
@@ -195,6 +212,10 @@ int main(int argc, char **argv) {
     rd_kafka_destroy(rk);
     free(msgs);
     free(seen);
+    if (dump && fclose(dump) != 0) {
+        fprintf(stderr, "kafka_consumer: --dump: write failed\n");
+        return 1;
+    }
     if (records < want) {
         fprintf(stderr, "kafka_consumer: only %lld of %lld records arrived (none for %d ms)\n", records, want,
                 idle_ms);

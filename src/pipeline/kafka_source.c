@@ -61,6 +61,22 @@
  * its own because librdkafka's call waits for the answer.  A consumer that
  * keeps up never fills its queue and sends none.
  *
+ * Topic handles are held from subscribe (named topics) or from their first
+ * assignment (topics a regex matched) until the source is freed.  The
+ * reason is a race in librdkafka 2.0: without a handle, the topic's
+ * partitions are created and handed to their leaders' broker threads only
+ * when an assignment arrives, asynchronously, while the assignment starts
+ * their fetchers at once.  A partition starting at a logical offset
+ * (BEGINNING or END: every partition the table has no offset for) whose
+ * broker thread has not taken it yet finds "no current leader" and waits
+ * for the offset-query retry timer, 500 ms.  It struck 1 first assignment
+ * in 4 to 6 on the streaming benchmark's 64 partitions, stalling most of
+ * them for half a second.  With a handle held since subscribe, the leaders
+ * are known from the join's metadata long before the assignment; a topic
+ * first seen through the regex gets its handle at the top of the
+ * rebalance callback, before floe reads the table's offsets, which leaves
+ * the broker threads that time.
+ *
  * The consumer's main queue is forwarded to the consumer queue
  * (rd_kafka_poll_set_consumer), so error, commit and rebalance callbacks
  * all run on the polling thread; only librdkafka's log lines arrive on its
@@ -103,6 +119,8 @@ struct floe_kafka_source {
     /* The nudge (see the top comment).  The poll thread owns the first
      * group; the mutex guards the second. */
     rd_kafka_queue_t *cq;      /* the consumer queue, for its length */
+    rd_kafka_topic_t **held;   /* topic handles held (see the top comment) */
+    int nheld, held_cap;
     int64_t full_msgs;         /* queued.min.messages */
     int64_t full_bytes;        /* queued.max.messages.kbytes, in bytes */
     int64_t seen_msgs, seen_bytes; /* delivered so far: the mean message size */
@@ -218,6 +236,19 @@ static void on_rd_commit(rd_kafka_t *rk, rd_kafka_resp_err_t code,
                        rd_kafka_err2str(offsets->elems[i].err));
 }
 
+/* Holds a handle on topic (see the top comment) unless one is held. */
+static void hold_topic(floe_kafka_source *s, const char *topic) {
+    for (int i = 0; i < s->nheld; i++)
+        if (strcmp(rd_kafka_topic_name(s->held[i]), topic) == 0) return;
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(s->rk, topic, NULL);
+    if (!rkt) return; /* only a fetch that may start late */
+    if (s->nheld == s->held_cap) {
+        s->held_cap = s->held_cap ? s->held_cap * 2 : 8;
+        s->held = floe_xrealloc(s->held, sizeof *s->held * (size_t)s->held_cap);
+    }
+    s->held[s->nheld++] = rkt;
+}
+
 static floe_kafka_partition *view_of(floe_kafka_source *s, const rd_kafka_topic_partition_list_t *pl,
                                      int64_t offset) {
     if (pl->cnt > s->view_cap) {
@@ -245,6 +276,8 @@ static void assign_result(floe_kafka_source *s, const char *what, rd_kafka_error
 }
 
 static void assign_partitions(floe_kafka_source *s, rd_kafka_topic_partition_list_t *pl, int coop) {
+    for (int i = 0; i < pl->cnt; i++)
+        if (i == 0 || strcmp(pl->elems[i].topic, pl->elems[i - 1].topic) != 0) hold_topic(s, pl->elems[i].topic);
     floe_kafka_partition *v = view_of(s, pl, FLOE_KAFKA_OFFSET_RESET);
     if (!s->failed && s->cb.on_assign) {
         floe_err e = {0};
@@ -481,6 +514,7 @@ int floe_kafka_source_subscribe(floe_kafka_source *s, const char *const *topics,
     if (code)
         return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': subscribing: %s", s->group,
                             rd_kafka_err2str(code));
+    for (int i = 0; i < n; i++) hold_topic(s, topics[i]);
     return 0;
 }
 
@@ -734,6 +768,8 @@ void floe_kafka_source_free(floe_kafka_source *s) {
     if (!s) return;
     nudge_stop(s);
     if (s->cq) rd_kafka_queue_destroy(s->cq);
+    for (int i = 0; i < s->nheld; i++) rd_kafka_topic_destroy(s->held[i]);
+    free(s->held);
     if (s->rk) {
         if (s->closed)
             rd_kafka_destroy(s->rk);
