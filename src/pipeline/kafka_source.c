@@ -72,10 +72,11 @@
  * for the offset-query retry timer, 500 ms.  It struck 1 first assignment
  * in 4 to 6 on the streaming benchmark's 64 partitions, stalling most of
  * them for half a second.  With a handle held since subscribe, the leaders
- * are known from the join's metadata long before the assignment; a topic
- * first seen through the regex gets its handle at the top of the
- * rebalance callback, before floe reads the table's offsets, which leaves
- * the broker threads that time.
+ * are known from the join's metadata long before the assignment.  For a
+ * regex subscription, subscribe asks the cluster for its topics (one
+ * metadata request) and holds those the regex matches; a topic created
+ * later gets its handle at the top of the rebalance callback, before floe
+ * reads the table's offsets, which leaves the broker threads that time.
  *
  * The consumer's main queue is forwarded to the consumer queue
  * (rd_kafka_poll_set_consumer), so error, commit and rebalance callbacks
@@ -97,6 +98,10 @@
 
 #include "util/err.h"
 #include "util/mem.h"
+
+/* How long subscribe waits for the cluster's topic list to hold the
+ * handles of the topics a regex matches (see the top comment). */
+#define REGEX_METADATA_MS 5000
 
 /* floe's prefetch default (see the top comment). */
 #define DEFAULT_QUEUED_KBYTES "16384"
@@ -479,6 +484,7 @@ int floe_kafka_source_subscribe(floe_kafka_source *s, const char *const *topics,
         return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': no topics or regex to subscribe to",
                             s->group);
     rd_kafka_topic_partition_list_t *pl = rd_kafka_topic_partition_list_new(n + 1);
+    regex_t re;
     for (int i = 0; i < n; i++) {
         /* librdkafka reads a name starting with '^' as a regex. */
         if (!topics[i][0] || topics[i][0] == '^') {
@@ -495,7 +501,6 @@ int floe_kafka_source_subscribe(floe_kafka_source *s, const char *const *topics,
         floe_buf full;
         floe_buf_init(&full);
         floe_buf_printf(&full, "^(%s)$", regex);
-        regex_t re;
         int rc = regcomp(&re, floe_buf_cstr(&full), REG_EXTENDED | REG_NOSUB);
         if (rc != 0) {
             char why[256];
@@ -505,16 +510,29 @@ int floe_kafka_source_subscribe(floe_kafka_source *s, const char *const *topics,
             return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': topic regex '%s': %s", s->group,
                                 regex, why);
         }
-        regfree(&re);
         rd_kafka_topic_partition_list_add(pl, floe_buf_cstr(&full), RD_KAFKA_PARTITION_UA);
         free(full.data);
     }
     rd_kafka_resp_err_t code = rd_kafka_subscribe(s->rk, pl);
     rd_kafka_topic_partition_list_destroy(pl);
-    if (code)
+    if (code) {
+        if (regex) regfree(&re);
         return floe_err_set(err, FLOE_EINVAL, "kafka group '%s': subscribing: %s", s->group,
                             rd_kafka_err2str(code));
+    }
     for (int i = 0; i < n; i++) hold_topic(s, topics[i]);
+    if (regex) {
+        /* The topics the regex matches now (see the top comment); without
+         * an answer they get their handles at their first assignment. */
+        const struct rd_kafka_metadata *md = NULL;
+        if (rd_kafka_metadata(s->rk, 1, NULL, &md, REGEX_METADATA_MS) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            for (int i = 0; i < md->topic_cnt; i++)
+                if (!md->topics[i].err && regexec(&re, md->topics[i].topic, 0, NULL, 0) == 0)
+                    hold_topic(s, md->topics[i].topic);
+            rd_kafka_metadata_destroy(md);
+        }
+        regfree(&re);
+    }
     return 0;
 }
 

@@ -681,80 +681,7 @@ TEST(assign_failure) {
     CHECK_EQ_INT(revoked[1], NPART);
 }
 
-TEST(regex) {
-    rd_kafka_mock_cluster_t *mc = cluster();
-    CHECK_EQ_INT(rd_kafka_mock_topic_create(mc, "rx-a", NPART, 1), 0);
-    CHECK_EQ_INT(rd_kafka_mock_topic_create(mc, "rx-b", NPART, 1), 0);
-    CHECK_EQ_INT(rd_kafka_mock_topic_create(mc, "xrx-c", NPART, 1), 0);
-    produce("rx-a", NPART, 0, 80);
-    produce("rx-b", NPART, 0, 80);
-    produce("xrx-c", NPART, 0, 80);
-    floe_props props;
-    test_props(&props, "g-regex");
-    floe_kafka_callbacks cb = {.on_log = log_warn};
-    floe_kafka_source *s = NULL;
-    floe_err err = {0};
-    CHECK_OK(floe_kafka_source_new(&props, &cb, &s, &err), &err);
-    floe_props_free(&props);
-    if (!s) return;
-    /* Matches rx-a and rx-b, not xrx-c: the match is of the whole name. */
-    CHECK_OK(floe_kafka_source_subscribe(s, NULL, 0, "rx-[a-z]+", &err), &err);
-    int per[2] = {0, 0}, other = 0;
-    floe_kafka_batch b;
-    floe_kafka_batch_init(&b);
-    int64_t end = mono_ms() + 30000;
-    while (per[0] + per[1] + other < 160 && mono_ms() < end) {
-        int n = floe_kafka_source_poll(s, &b, 100, 1 << 20, 200, &err);
-        if (n < 0) break;
-        for (int i = 0; i < n; i++) {
-            if (strcmp(b.msgs[i].topic, "rx-a") == 0) per[0]++;
-            else if (strcmp(b.msgs[i].topic, "rx-b") == 0) per[1]++;
-            else other++;
-        }
-        floe_kafka_batch_release(&b);
-    }
-    CHECK_EQ_INT(floe_kafka_source_poll(s, &b, 100, 1 << 20, 500, &err), 0);
-    floe_kafka_batch_free(&b);
-    CHECK_EQ_INT(per[0], 80);
-    CHECK_EQ_INT(per[1], 80);
-    CHECK_EQ_INT(other, 0);
-    CHECK_OK(floe_kafka_source_close(s, &err), &err);
-    floe_kafka_source_free(s);
-}
-
-TEST(full_queue) {
-    /* Batches of 10 messages and fetches of at most about one batch per
-     * partition: the queue fills over several fetches, not in one. */
-    if (rd_kafka_mock_topic_create(cluster(), "trickle", NPART, 1)) abort();
-    produce_batched("trickle", NPART, 0, NMSG, "10");
-    world w;
-    world_init(&w);
-    consumer c;
-    floe_err err = {0};
-    const char *extra[] = {"queued.min.messages", "200", "max.partition.fetch.bytes", "256", NULL};
-    if (!open_source_with(&c, &w, 0, "trickle", "g-full", 1, extra, &err)) {
-        CHECK_OK(-1, &err);
-        return;
-    }
-    /* Slower than the fetcher: 20 messages, then a pause. */
-    int64_t t0 = mono_ms();
-    int64_t end = mono_ms() + 60000;
-    while (c.consumed < NMSG && mono_ms() < end) {
-        if (poll_check(&c, 20, 200) < 0) break;
-        usleep(2000);
-    }
-    CHECK_EQ_INT(c.consumed, NMSG);
-    int64_t zero[NPART] = {0};
-    check_exactly_once(&w, zero, NMSG / NPART);
-    int64_t nudges = floe_kafka_source_nudges(c.src);
-    fprintf(stderr, "  full_queue: %lld nudge(s) %lld ms\n", (long long)nudges, (long long)(mono_ms() - t0));
-    CHECK(nudges >= 1);
-    CHECK_OK(floe_kafka_source_close(c.src, &err), &err);
-    floe_kafka_source_free(c.src);
-    CHECK_EQ_INT(w.errors, 0);
-}
-
-/* What leaders_known's log callback saw; the callback may run on
+/* What the log callback of leaders_known and regex saw; it may run on
  * librdkafka's threads, hence the mutex. */
 typedef struct leader_log {
     pthread_mutex_t mu;
@@ -788,6 +715,94 @@ static int leader_assign(void *ctx, floe_kafka_partition *parts, int n, floe_err
     if (n > 0) l->assigned = 1;
     pthread_mutex_unlock(&l->mu);
     return 0;
+}
+
+TEST(regex) {
+    rd_kafka_mock_cluster_t *mc = cluster();
+    CHECK_EQ_INT(rd_kafka_mock_topic_create(mc, "rx-a", NPART, 1), 0);
+    CHECK_EQ_INT(rd_kafka_mock_topic_create(mc, "rx-b", NPART, 1), 0);
+    CHECK_EQ_INT(rd_kafka_mock_topic_create(mc, "xrx-c", NPART, 1), 0);
+    produce("rx-a", NPART, 0, 80);
+    produce("rx-b", NPART, 0, 80);
+    produce("xrx-c", NPART, 0, 80);
+    floe_props props;
+    test_props(&props, "g-regex");
+    /* The matching topics' handles are held from subscribe on, as named
+     * topics' are (see leaders_known): rx-a exists locally once subscribe
+     * returns, long before the assignment. */
+    floe_props_set(&props, "debug", "topic");
+    leader_log l = {.topic = "rx-a"};
+    pthread_mutex_init(&l.mu, NULL);
+    floe_kafka_callbacks cb = {.ctx = &l, .on_assign = leader_assign, .on_log = leader_log_cb};
+    floe_kafka_source *s = NULL;
+    floe_err err = {0};
+    CHECK_OK(floe_kafka_source_new(&props, &cb, &s, &err), &err);
+    floe_props_free(&props);
+    if (!s) return;
+    /* Matches rx-a and rx-b, not xrx-c: the match is of the whole name. */
+    CHECK_OK(floe_kafka_source_subscribe(s, NULL, 0, "rx-[a-z]+", &err), &err);
+    pthread_mutex_lock(&l.mu);
+    CHECK_EQ_INT(l.topic_created, 1); /* by subscribe itself, before any poll */
+    pthread_mutex_unlock(&l.mu);
+    int per[2] = {0, 0}, other = 0;
+    floe_kafka_batch b;
+    floe_kafka_batch_init(&b);
+    int64_t end = mono_ms() + 30000;
+    while (per[0] + per[1] + other < 160 && mono_ms() < end) {
+        int n = floe_kafka_source_poll(s, &b, 100, 1 << 20, 200, &err);
+        if (n < 0) break;
+        for (int i = 0; i < n; i++) {
+            if (strcmp(b.msgs[i].topic, "rx-a") == 0) per[0]++;
+            else if (strcmp(b.msgs[i].topic, "rx-b") == 0) per[1]++;
+            else other++;
+        }
+        floe_kafka_batch_release(&b);
+    }
+    CHECK_EQ_INT(floe_kafka_source_poll(s, &b, 100, 1 << 20, 500, &err), 0);
+    floe_kafka_batch_free(&b);
+    CHECK_EQ_INT(per[0], 80);
+    CHECK_EQ_INT(per[1], 80);
+    CHECK_EQ_INT(other, 0);
+    CHECK_OK(floe_kafka_source_close(s, &err), &err);
+    floe_kafka_source_free(s);
+    pthread_mutex_lock(&l.mu);
+    CHECK_EQ_INT(l.assigned, 1);
+    CHECK(l.topic_created >= 1);
+    CHECK_EQ_INT(l.created_assigned, 0);
+    pthread_mutex_unlock(&l.mu);
+    pthread_mutex_destroy(&l.mu);
+}
+
+TEST(full_queue) {
+    /* Batches of 10 messages and fetches of at most about one batch per
+     * partition: the queue fills over several fetches, not in one. */
+    if (rd_kafka_mock_topic_create(cluster(), "trickle", NPART, 1)) abort();
+    produce_batched("trickle", NPART, 0, NMSG, "10");
+    world w;
+    world_init(&w);
+    consumer c;
+    floe_err err = {0};
+    const char *extra[] = {"queued.min.messages", "200", "max.partition.fetch.bytes", "256", NULL};
+    if (!open_source_with(&c, &w, 0, "trickle", "g-full", 1, extra, &err)) {
+        CHECK_OK(-1, &err);
+        return;
+    }
+    /* Slower than the fetcher: 20 messages, then a pause. */
+    int64_t t0 = mono_ms();
+    int64_t end = mono_ms() + 60000;
+    while (c.consumed < NMSG && mono_ms() < end) {
+        if (poll_check(&c, 20, 200) < 0) break;
+        usleep(2000);
+    }
+    CHECK_EQ_INT(c.consumed, NMSG);
+    int64_t zero[NPART] = {0};
+    check_exactly_once(&w, zero, NMSG / NPART);
+    int64_t nudges = floe_kafka_source_nudges(c.src);
+    fprintf(stderr, "  full_queue: %lld nudge(s) %lld ms\n", (long long)nudges, (long long)(mono_ms() - t0));
+    CHECK(nudges >= 1);
+    CHECK_OK(floe_kafka_source_close(c.src, &err), &err);
+    floe_kafka_source_free(c.src);
+    CHECK_EQ_INT(w.errors, 0);
 }
 
 /* A fresh group's first assignment starts every partition's fetch at once:
