@@ -61,22 +61,23 @@
  * its own because librdkafka's call waits for the answer.  A consumer that
  * keeps up never fills its queue and sends none.
  *
- * Topic handles are held from subscribe (named topics) or from their first
- * assignment (topics a regex matched) until the source is freed.  The
- * reason is a race in librdkafka 2.0: without a handle, the topic's
- * partitions are created and handed to their leaders' broker threads only
- * when an assignment arrives, asynchronously, while the assignment starts
- * their fetchers at once.  A partition starting at a logical offset
- * (BEGINNING or END: every partition the table has no offset for) whose
- * broker thread has not taken it yet finds "no current leader" and waits
- * for the offset-query retry timer, 500 ms.  It struck 1 first assignment
- * in 4 to 6 on the streaming benchmark's 64 partitions, stalling most of
- * them for half a second.  With a handle held since subscribe, the leaders
- * are known from the join's metadata long before the assignment.  For a
- * regex subscription, subscribe asks the cluster for its topics (one
- * metadata request) and holds those the regex matches; a topic created
- * later gets its handle at the top of the rebalance callback, before floe
- * reads the table's offsets, which leaves the broker threads that time.
+ * Topic handles are held from subscribe (named topics, and the topics a
+ * regex matches then) or from their first assignment (a topic a regex
+ * matches later) until the source is freed.  The reason is a race in
+ * librdkafka 2.0: without a handle, the topic's partitions are created and
+ * handed to their leaders' broker threads only when an assignment arrives,
+ * asynchronously, while the assignment starts their fetchers at once.  A
+ * partition starting at a logical offset (BEGINNING or END: every partition
+ * the table has no offset for) whose broker thread has not taken it yet
+ * finds "no current leader" and waits for the offset-query retry timer, 500
+ * ms.  It struck about 1 first assignment in 5 on the streaming benchmark's
+ * 64 partitions, stalling most of them for half a second.  With a handle
+ * held since subscribe, the leaders are known from the join's metadata long
+ * before the assignment.  For a regex subscription, subscribe asks the
+ * cluster for its topics (one metadata request) and holds those the regex
+ * matches; a topic created later gets its handle at the top of the
+ * rebalance callback, before floe reads the table's offsets, which leaves
+ * the broker threads that time.
  *
  * The consumer's main queue is forwarded to the consumer queue
  * (rd_kafka_poll_set_consumer), so error, commit and rebalance callbacks
@@ -282,7 +283,8 @@ static void assign_result(floe_kafka_source *s, const char *what, rd_kafka_error
 
 static void assign_partitions(floe_kafka_source *s, rd_kafka_topic_partition_list_t *pl, int coop) {
     for (int i = 0; i < pl->cnt; i++)
-        if (i == 0 || strcmp(pl->elems[i].topic, pl->elems[i - 1].topic) != 0) hold_topic(s, pl->elems[i].topic);
+        if (i == 0 || strcmp(pl->elems[i].topic, pl->elems[i - 1].topic) != 0)
+            hold_topic(s, pl->elems[i].topic);
     floe_kafka_partition *v = view_of(s, pl, FLOE_KAFKA_OFFSET_RESET);
     if (!s->failed && s->cb.on_assign) {
         floe_err e = {0};
