@@ -195,18 +195,16 @@ EOF
         rm -rf "$WH"; mkdir -p "$WH"
         write_config "$WORK/floe-$i.properties" "bench-$i-$$" clicks bench.clicks "$WH" "$COMMIT_MS" "$RECORDS"
         t0=$(ms_now)
-        m0=$(mock_cpu)
         if ! "$TIME" -v -o "$OUT/floe-$i.time" "$FLOE" run "$WORK/floe-$i.properties" \
             --stop-after-records "$RECORDS" --stats "$OUT/floe-$i.stats.json" 2> >(stamp_lines >"$OUT/floe-$i.log"); then
             sleep 0.2; log "floe run failed (run $i):"; tail -n 20 "$OUT/floe-$i.log" >&2; exit 1
         fi
         t1=$(ms_now)
-        m1=$(mock_cpu)
         sleep 0.2 # let the log stamper finish
         "$FLOE" table snapshots bench.clicks --json --warehouse "$WH" >"$OUT/floe-$i.snapshots.json"
         rss=$(awk -F': ' '/Maximum resident set size/{ print $2 }' "$OUT/floe-$i.time")
         python3 - "$OUT/floe-$i.stats.json" "$OUT/floe-$i.snapshots.json" "$OUT/floe-$i.log" "$t0" "$t1" "$rss" "$i" \
-            "$(cpu_of "$OUT/floe-$i.time")" "$m0" "$m1" >>"$OUT/runs.jsonl" <<'EOF'
+            "$(cpu_of "$OUT/floe-$i.time")" >>"$OUT/runs.jsonl" <<'EOF'
 import json, re, sys
 st = json.load(open(sys.argv[1]))
 snaps = json.load(open(sys.argv[2]))
@@ -228,8 +226,7 @@ print(json.dumps({"who": "floe", "run": int(sys.argv[7]), "cpu_s": float(sys.arg
                   "last_snapshot_ms": max(s["timestamp-ms"] for s in snaps), "exit_ms": int(sys.argv[5]),
                   "rss_kb": int(sys.argv[6]), "table_records": total, "commits": st["commits"],
                   "files": st["files"], "elapsed_ms": st["elapsed_ms"],
-                  "memory_peak_bytes": st["memory_peak_bytes"], "fetch_nudges": st.get("fetch_nudges"),
-                  "broker_cpu_s": round(float(sys.argv[10]) - float(sys.argv[9]), 2)}))
+                  "memory_peak_bytes": st["memory_peak_bytes"], "fetch_nudges": st.get("fetch_nudges")}))
 EOF
         log "floe run $i: $(tail -n 1 "$OUT/runs.jsonl")"
         if [ "$i" = 1 ]; then
@@ -243,19 +240,19 @@ EOF
         rm -rf "$WH"
 
         # the same records encoded alone: from a file, no Kafka, no table
+        t0=$(ms_now)
         if ! "$TIME" -v -o "$OUT/encode-$i.time" "$FLOE" parquet write --schema "$WORK/schema.json" \
             "$WORK/records.ndjson" "$WORK/encode.parquet" >"$OUT/encode-$i.log" 2>&1; then
             log "floe parquet write failed (run $i):"; cat "$OUT/encode-$i.log" >&2; exit 1
         fi
-        python3 - "$OUT/encode-$i.time" "$i" "$RECORDS" "$(stat -c %s "$WORK/records.ndjson")" \
-            "$(cpu_of "$OUT/encode-$i.time")" >>"$OUT/runs.jsonl" <<'EOF'
-import json, re, sys
-t = open(sys.argv[1]).read()
-w = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", t)
-secs = int(w.group(1) or 0) * 3600 + int(w.group(2)) * 60 + float(w.group(3))
-rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
-print(json.dumps({"who": "encode", "run": int(sys.argv[2]), "records": int(sys.argv[3]), "file_bytes": int(sys.argv[4]),
-                  "wall_s": secs, "cpu_s": float(sys.argv[5]), "rss_kb": rss}))
+        t1=$(ms_now)
+        rss=$(awk -F': ' '/Maximum resident set size/{ print $2 }' "$OUT/encode-$i.time")
+        python3 - "$i" "$RECORDS" "$(stat -c %s "$WORK/records.ndjson")" "$t0" "$t1" \
+            "$(cpu_of "$OUT/encode-$i.time")" "$rss" >>"$OUT/runs.jsonl" <<'EOF'
+import json, sys
+print(json.dumps({"who": "encode", "run": int(sys.argv[1]), "records": int(sys.argv[2]), "file_bytes": int(sys.argv[3]),
+                  "wall_s": (int(sys.argv[5]) - int(sys.argv[4])) / 1000, "cpu_s": float(sys.argv[6]),
+                  "rss_kb": int(sys.argv[7])}))
 EOF
         rm -f "$WORK/encode.parquet"
         log "encode run $i: $(tail -n 1 "$OUT/runs.jsonl")"

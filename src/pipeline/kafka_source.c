@@ -282,9 +282,7 @@ static void assign_result(floe_kafka_source *s, const char *what, rd_kafka_error
 }
 
 static void assign_partitions(floe_kafka_source *s, rd_kafka_topic_partition_list_t *pl, int coop) {
-    for (int i = 0; i < pl->cnt; i++)
-        if (i == 0 || strcmp(pl->elems[i].topic, pl->elems[i - 1].topic) != 0)
-            hold_topic(s, pl->elems[i].topic);
+    for (int i = 0; i < pl->cnt; i++) hold_topic(s, pl->elems[i].topic);
     floe_kafka_partition *v = view_of(s, pl, FLOE_KAFKA_OFFSET_RESET);
     if (!s->failed && s->cb.on_assign) {
         floe_err e = {0};

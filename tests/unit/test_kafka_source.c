@@ -717,6 +717,32 @@ static int leader_assign(void *ctx, floe_kafka_partition *parts, int n, floe_err
     return 0;
 }
 
+/* A source in group with librdkafka's debug contexts on, logging into l
+ * (its topic set, its mutex made here); NULL when it could not be made. */
+static floe_kafka_source *open_logged(leader_log *l, const char *group, const char *debug) {
+    pthread_mutex_init(&l->mu, NULL);
+    floe_props props;
+    test_props(&props, group);
+    floe_props_set(&props, "debug", debug);
+    floe_kafka_callbacks cb = {.ctx = l, .on_assign = leader_assign, .on_log = leader_log_cb};
+    floe_kafka_source *s = NULL;
+    floe_err err = {0};
+    CHECK_OK(floe_kafka_source_new(&props, &cb, &s, &err), &err);
+    floe_props_free(&props);
+    return s;
+}
+
+/* After the source is freed: assigned once, and l's topic made locally
+ * before that assignment.  Releases l's mutex. */
+static void check_created_first(leader_log *l) {
+    pthread_mutex_lock(&l->mu);
+    CHECK_EQ_INT(l->assigned, 1);
+    CHECK(l->topic_created >= 1);
+    CHECK_EQ_INT(l->created_assigned, 0);
+    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_destroy(&l->mu);
+}
+
 TEST(regex) {
     rd_kafka_mock_cluster_t *mc = cluster();
     CHECK_EQ_INT(rd_kafka_mock_topic_create(mc, "rx-a", NPART, 1), 0);
@@ -725,20 +751,13 @@ TEST(regex) {
     produce("rx-a", NPART, 0, 80);
     produce("rx-b", NPART, 0, 80);
     produce("xrx-c", NPART, 0, 80);
-    floe_props props;
-    test_props(&props, "g-regex");
     /* The matching topics' handles are held from subscribe on, as named
      * topics' are (see leaders_known): rx-a exists locally once subscribe
      * returns, long before the assignment. */
-    floe_props_set(&props, "debug", "topic");
     leader_log l = {.topic = "rx-a"};
-    pthread_mutex_init(&l.mu, NULL);
-    floe_kafka_callbacks cb = {.ctx = &l, .on_assign = leader_assign, .on_log = leader_log_cb};
-    floe_kafka_source *s = NULL;
-    floe_err err = {0};
-    CHECK_OK(floe_kafka_source_new(&props, &cb, &s, &err), &err);
-    floe_props_free(&props);
+    floe_kafka_source *s = open_logged(&l, "g-regex", "topic");
     if (!s) return;
+    floe_err err = {0};
     /* Matches rx-a and rx-b, not xrx-c: the match is of the whole name. */
     CHECK_OK(floe_kafka_source_subscribe(s, NULL, 0, "rx-[a-z]+", &err), &err);
     pthread_mutex_lock(&l.mu);
@@ -765,12 +784,7 @@ TEST(regex) {
     CHECK_EQ_INT(other, 0);
     CHECK_OK(floe_kafka_source_close(s, &err), &err);
     floe_kafka_source_free(s);
-    pthread_mutex_lock(&l.mu);
-    CHECK_EQ_INT(l.assigned, 1);
-    CHECK(l.topic_created >= 1);
-    CHECK_EQ_INT(l.created_assigned, 0);
-    pthread_mutex_unlock(&l.mu);
-    pthread_mutex_destroy(&l.mu);
+    check_created_first(&l);
 }
 
 TEST(full_queue) {
@@ -819,18 +833,11 @@ TEST(leaders_known) {
     produce("early", PARTS, 0, PARTS * 4);
     for (int g = 0; g < GROUPS; g++) {
         leader_log l = {.topic = "early"};
-        pthread_mutex_init(&l.mu, NULL);
-        floe_props props;
         char group[32];
         snprintf(group, sizeof group, "g-early-%d", g);
-        test_props(&props, group);
-        floe_props_set(&props, "debug", "topic,fetch");
-        floe_kafka_callbacks cb = {.ctx = &l, .on_assign = leader_assign, .on_log = leader_log_cb};
-        floe_kafka_source *s = NULL;
-        floe_err err = {0};
-        CHECK_OK(floe_kafka_source_new(&props, &cb, &s, &err), &err);
-        floe_props_free(&props);
+        floe_kafka_source *s = open_logged(&l, group, "topic,fetch");
         if (!s) return;
+        floe_err err = {0};
         CHECK_OK(floe_kafka_source_subscribe(s, &l.topic, 1, NULL, &err), &err);
         floe_kafka_batch b;
         floe_kafka_batch_init(&b);
@@ -846,13 +853,8 @@ TEST(leaders_known) {
         CHECK_EQ_INT(got, PARTS * 4);
         CHECK_OK(floe_kafka_source_close(s, &err), &err);
         floe_kafka_source_free(s);
-        pthread_mutex_lock(&l.mu);
-        CHECK_EQ_INT(l.assigned, 1);
-        CHECK(l.topic_created >= 1);
-        CHECK_EQ_INT(l.created_assigned, 0);
-        CHECK_EQ_INT(l.no_leader, 0);
-        pthread_mutex_unlock(&l.mu);
-        pthread_mutex_destroy(&l.mu);
+        CHECK_EQ_INT(l.no_leader, 0); /* the source is freed: no callback runs now */
+        check_created_first(&l);
     }
 }
 
